@@ -1,0 +1,1 @@
+"""Route handlers, one module per Maestro resource, plus the ``/_emulator/`` admin surface."""

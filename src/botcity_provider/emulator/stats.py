@@ -1,0 +1,40 @@
+"""Request and fault counters read by tests and benchmarks through ``GET /_emulator/stats``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+FAULT_KINDS = ("error", "rate_limit", "drop", "lost_create", "expired_token", "delay", "empty", "html")
+
+
+class Stats:
+    """Counters since start-up or the last reset; they live in memory only (a restart zeroes them)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero every counter."""
+        self.logins = 0
+        self.login_failures = 0
+        self.requests: Counter[str] = Counter()
+        self.responses: Counter[str] = Counter()
+        self.tasks_created = 0
+        self.faults: Counter[str] = Counter()
+        self.bytes_uploaded = 0
+
+    def snapshot(self, *, tasks_by_state: dict[str, int], artifacts: int) -> dict[str, Any]:
+        """Return the stats document; the key set is a contract with the tests, do not add to it lightly."""
+        return {
+            "logins": self.logins,
+            "login_failures": self.login_failures,
+            "requests": dict(self.requests),
+            "requests_total": sum(self.requests.values()),
+            "responses": dict(self.responses),
+            "tasks_created": self.tasks_created,
+            "tasks_by_state": tasks_by_state,
+            "faults": {kind: self.faults[kind] for kind in FAULT_KINDS},
+            "artifacts": artifacts,
+            "bytes_uploaded": self.bytes_uploaded,
+        }
