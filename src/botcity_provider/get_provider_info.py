@@ -1,15 +1,91 @@
-"""Provider metadata read by Airflow's ProvidersManager through the ``apache_airflow_provider`` entry point."""
+"""Provider metadata read by Airflow's ProvidersManager through the ``apache_airflow_provider`` entry point.
+
+Literals only, and no import of the rest of the package: Airflow reads this while loading its own
+configuration, and a mistake here breaks ``import airflow`` on the whole machine
+(``tests/test_provider_info.py`` guards it).
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+PACKAGE = "botcity_provider"
+
+# The connection form's extra fields, declared once: Airflow 3.2+ reads them from here as ``conn-fields``,
+# and the hook builds its 2.11-3.1 widgets from the same dict.
+CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
+    "timeout_seconds": {
+        "label": "Request timeout (seconds)",
+        "description": "Limit for each HTTP request to Maestro. Default 30.",
+        "schema": {"type": ["number", "null"], "minimum": 1},
+    },
+    "verify": {
+        "label": "Verify TLS certificate",
+        "description": "Check the server's certificate (turn off only for a test server).",
+        "schema": {"type": ["boolean", "null"], "default": True},
+    },
+    "ca_bundle": {
+        "label": "CA bundle path",
+        "description": "PEM file of the authorities that signed an on-premises server's certificate.",
+        "schema": {"type": ["string", "null"]},
+    },
+    "max_retries": {
+        "label": "Retries per request",
+        "description": "Times a request is resent after 429, 502, 503, 504 or a network error. Default 4.",
+        "schema": {"type": ["integer", "null"], "minimum": 0, "maximum": 20},
+    },
+    "portal_url": {
+        "label": "Portal URL",
+        "description": "Base URL of the Maestro portal used by task links; default: the server URL.",
+        "schema": {"type": ["string", "null"], "format": "url"},
+    },
+}
+
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["schema", "port"],
+    "relabeling": {"host": "Server URL", "login": "Workspace login", "password": "Workspace key"},
+    "placeholders": {
+        "host": "https://developers.botcity.dev",
+        "login": "Login from Maestro's Dev. Environment page",
+        "password": "Key from Maestro's Dev. Environment page",
+    },
+}
 
 
 def get_provider_info() -> dict[str, Any]:
-    """Return the provider's metadata: literals only, because a mistake here breaks ``import airflow``."""
+    """Return the provider's metadata."""
     return {
         "package-name": "airflow-provider-botcity",
         "name": "BotCity Maestro",
-        "description": "Run and watch BotCity Maestro RPA tasks from Airflow.",
+        "description": "Create, wait for, feed, cancel and restart BotCity Maestro RPA tasks from Airflow.",
         "versions": ["0.1.0"],
+        "integrations": [
+            {
+                "integration-name": "BotCity Maestro",
+                "external-doc-url": "https://documentation.botcity.dev/maestro/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": "BotCity Maestro", "python-modules": [f"{PACKAGE}.hooks.maestro"]}],
+        "operators": [
+            {"integration-name": "BotCity Maestro", "python-modules": [f"{PACKAGE}.operators.maestro"]}
+        ],
+        "sensors": [
+            {"integration-name": "BotCity Maestro", "python-modules": [f"{PACKAGE}.sensors.maestro"]}
+        ],
+        "triggers": [
+            {"integration-name": "BotCity Maestro", "python-modules": [f"{PACKAGE}.triggers.maestro"]}
+        ],
+        "connection-types": [
+            {
+                "connection-type": "botcity_maestro",
+                "hook-class-name": f"{PACKAGE}.hooks.maestro.MaestroHook",
+                "hook-name": "BotCity Maestro",
+                # Copies: Airflow may edit what it is given, and the hook reads the originals.
+                "ui-field-behaviour": copy.deepcopy(UI_FIELD_BEHAVIOUR),
+                "conn-fields": copy.deepcopy(CONNECTION_FIELDS),
+            }
+        ],
+        "extra-links": [f"{PACKAGE}.links.maestro.MaestroTaskLink"],
     }

@@ -1,0 +1,68 @@
+"""Client settings, validated once, before any request."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ._errors import ValidationError
+from ._retry import RetryPolicy
+
+__all__ = ["DEFAULT_SERVER", "DEFAULT_TIMEOUT_SECONDS", "ClientConfig"]
+
+DEFAULT_SERVER = "https://developers.botcity.dev"
+DEFAULT_TIMEOUT_SECONDS = 30.0
+# Maestro does not say how long a token lives; one hour is what every known client assumes.
+DEFAULT_TOKEN_MAX_AGE_SECONDS = 3300.0
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Everything a client needs to talk to one Maestro workspace.
+
+    :param server: base URL of the Maestro server, ``http(s)://host[:port][/prefix]``.
+    :param login: workspace login (the *Dev. Environment* page); also sent as the ``organization``.
+    :param key: workspace key; never shown in ``repr``, logs or errors.
+    :param timeout_seconds: limit for each request (connect and each read).
+    :param verify: TLS verification: ``True`` (system CAs), ``False`` (off) or a CA bundle path.
+    :param retry: the retry policy.
+    :param token_max_age_seconds: log in again once a token is this old, without waiting for a 401.
+    """
+
+    server: str
+    login: str
+    key: str = field(repr=False)
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    verify: bool | str = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    token_max_age_seconds: float = DEFAULT_TOKEN_MAX_AGE_SECONDS
+    user_agent: str = "airflow-provider-botcity"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "server", _checked_server(self.server))
+        if not isinstance(self.login, str) or not self.login.strip():
+            raise ValidationError(
+                "login", "is empty; give the workspace login from Maestro's Dev. Environment"
+            )
+        if not isinstance(self.key, str) or not self.key.strip():
+            raise ValidationError("key", "is empty; give the workspace key from Maestro's Dev. Environment")
+        if not self.timeout_seconds > 0:
+            raise ValidationError("timeout_seconds", f"must be positive, got {self.timeout_seconds!r}")
+        if isinstance(self.verify, str) and not os.path.isfile(self.verify):
+            raise ValidationError("verify", f"CA bundle {self.verify!r} is not a readable file")
+
+
+def _checked_server(server: object) -> str:
+    if not isinstance(server, str) or not server.strip():
+        raise ValidationError("server", "is empty; give the Maestro URL, e.g. https://developers.botcity.dev")
+    text = server.strip()
+    if "://" not in text:
+        raise ValidationError("server", f"{text!r} has no scheme; write it in full, e.g. https://{text}")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("server", f"{text!r} is not an http(s) URL with a host")
+    if parts.username or parts.password:
+        # A URL is printed in logs and errors: credentials belong in login and key.
+        raise ValidationError("server", "must not contain a user or password; use login and key")
+    return text.rstrip("/")

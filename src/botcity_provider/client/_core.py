@@ -1,0 +1,314 @@
+"""The client's engine, with no I/O: it builds requests, reads responses and owns the auth flow.
+
+The blocking and the asyncio clients both drive the generators here (as h11 and httpx's auth flows do),
+so login, the one re-login after a 401, error building and parsing are written once. A driver only
+sends what it is given, sleeps when told to and maps its library's exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Generator, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import pydantic
+
+from ._config import ClientConfig
+from ._errors import (
+    AuthenticationError,
+    ConflictError,
+    MaestroAPIError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+)
+from ._models import LoginResult
+
+__all__ = [
+    "Call",
+    "Flow",
+    "NeedToken",
+    "RawResponse",
+    "RequestSpec",
+    "Upload",
+    "build_request",
+    "exchange",
+    "interpret",
+    "login_call",
+    "path",
+]
+
+T = TypeVar("T")
+log = logging.getLogger("botcity_provider.client")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent as the multipart part ``file``, streamed from disk."""
+
+    path: Path
+    filename: str
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """What came back, reduced to what the core reads. ``body`` is empty for a streamed download."""
+
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One API operation, fully described: where to send it, how to read the answer, if it may repeat.
+
+    :param doing: the operation in words, for error messages ("Getting task 42").
+    :param parse: turns a success response into the result.
+    :param expected: exact success statuses, where the API pins one (error create: 201).
+    :param hint: advice attached to a 404 ("check the task id").
+    """
+
+    method: str
+    path: str
+    doing: str
+    parse: Callable[[RawResponse], T]
+    query: tuple[tuple[str, str], ...] = ()
+    json: Any = None
+    upload: Upload | None = None
+    download_to: Path | None = None
+    idempotent: bool = True
+    authenticated: bool = True
+    expected: frozenset[int] | None = None
+    hint: str = ""
+
+    @property
+    def action(self) -> str:
+        """``METHOD /path``: how a call is named in logs and transport errors."""
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """A request ready for a transport. Its ``repr`` hides the headers, which carry the token."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(repr=False)
+    query: tuple[tuple[str, str], ...] = ()
+    content: bytes | None = None
+    upload: Upload | None = None
+    download_to: Path | None = None
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class NeedToken:
+    """Asks the driver for a token; ``refused`` is the one the server just rejected, if any."""
+
+    refused: str | None = None
+
+
+Step = RequestSpec | NeedToken
+Flow = Generator[Step, Any, T]
+
+
+def path(template: str, *values: object) -> str:
+    """Fill ``{}`` slots with percent-encoded values, so an id or label cannot change the route."""
+    return template.format(*(quote(str(value), safe="") for value in values))
+
+
+def build_request(cfg: ClientConfig, call: Call[Any], token: str | None) -> RequestSpec:
+    """Turn a call into a request, adding the auth headers Maestro expects."""
+    headers = {"Accept": "application/json", "User-Agent": cfg.user_agent}
+    if token is not None:
+        headers["token"] = token
+        headers["organization"] = cfg.login
+    content = None
+    if call.json is not None:
+        headers["Content-Type"] = "application/json"
+        content = json.dumps(call.json, separators=(",", ":")).encode("utf-8")
+    return RequestSpec(
+        method=call.method,
+        url=cfg.server + call.path,
+        headers=headers,
+        query=call.query,
+        content=content,
+        upload=call.upload,
+        download_to=call.download_to,
+        timeout_seconds=cfg.timeout_seconds,
+    )
+
+
+def login_call(cfg: ClientConfig) -> Call[LoginResult]:
+    """``POST /api/v2/workspace/login``. Its body holds the key: it is never logged."""
+    return Call(
+        method="POST",
+        path="/api/v2/workspace/login",
+        doing=f"Logging in to {cfg.server} as {cfg.login!r}",
+        parse=model_parser(LoginResult, "the login answer"),
+        json={"login": cfg.login, "key": cfg.key},
+        authenticated=False,
+        hint="check the login and key of the connection (Maestro, Dev. Environment page)",
+    )
+
+
+def exchange(call: Call[T], cfg: ClientConfig, secrets: Iterable[str] = ()) -> Flow[T]:
+    """Run one call: get a token, send, and on a 401 get a fresh token and send once more.
+
+    Yields :class:`NeedToken` (answer: a token) and :class:`RequestSpec` (answer: a
+    :class:`RawResponse`); returns the parsed result or raises a :class:`MaestroError`.
+    """
+    token = (yield NeedToken()) if call.authenticated else None
+    raw = yield build_request(cfg, call, token)
+    if raw.status == 401 and token is not None:
+        log.info("Token refused by %s; logging in again", cfg.server)
+        token = yield NeedToken(refused=token)
+        raw = yield build_request(cfg, call, token)
+    hidden = (*secrets, token) if token else tuple(secrets)
+    return interpret(call, raw, hidden)
+
+
+def interpret(call: Call[T], raw: RawResponse, secrets: Iterable[str] = ()) -> T:
+    """Raise the right :class:`MaestroAPIError` for an error status, else parse the body."""
+    ok = raw.status in call.expected if call.expected else 200 <= raw.status < 300
+    if not ok:
+        raise api_error(call, raw, secrets)
+    try:
+        return call.parse(raw)
+    except ResponseValidationError:
+        raise
+    except pydantic.ValidationError as exc:
+        detail = _describe_validation(exc)
+        raise ResponseValidationError(call.doing, f"the server's answer did not fit: {detail}") from exc
+
+
+_ERROR_CLASSES: dict[int, type[MaestroAPIError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+_HINTS = {
+    401: "check the login and key of the connection",
+    403: "check that this workspace may do this",
+    429: "Maestro is rate limiting this workspace; poll less often",
+}
+
+
+def api_error(call: Call[Any], raw: RawResponse, secrets: Iterable[str] = ()) -> MaestroAPIError:
+    """Build the error for a failed call from what the server said."""
+    cls = _ERROR_CLASSES.get(raw.status, ServerError if raw.status >= 500 else MaestroAPIError)
+    hint = call.hint if raw.status in (401, 404) and call.hint else _HINTS.get(raw.status, "")
+    if raw.status >= 500:
+        hint = "Maestro or a proxy in front of it failed; try again later"
+    return cls(
+        method=call.method,
+        path=call.path,
+        status=raw.status,
+        server_message=scrub(server_message(raw), secrets),
+        request_id=raw.headers.get("x-request-id"),
+        hint=hint,
+        doing=call.doing,
+        retry_after=retry_after_seconds(raw.headers.get("retry-after")),
+    )
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+_MAX_MESSAGE = 300
+
+
+def server_message(raw: RawResponse) -> str:
+    """The server's explanation: a JSON ``message``, an HTML page's title, or the start of the text."""
+    text = raw.body.decode("utf-8", errors="replace").strip()
+    if not text:
+        return ""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("message", "error", "detail"):
+            if isinstance(data.get(key), str) and data[key].strip():
+                return _clip(data[key])
+    if "<" in text and ">" in text:
+        title = _TITLE.search(text)
+        text = title.group(1) if title else _TAGS.sub(" ", text)
+        return _clip(f"an HTML page: {' '.join(text.split())}")
+    return _clip(text)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret in text the server wrote, in case it echoed one back."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds, from either of its two forms (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def json_body(raw: RawResponse, what: str) -> Any:
+    """Decode a JSON body, with a clear error for an empty or non-JSON one."""
+    text = raw.body.decode("utf-8", errors="replace").strip()
+    if not text:
+        raise ResponseValidationError(what, f"the server sent an empty body (status {raw.status})")
+    try:
+        return json.loads(text)
+    except ValueError:
+        kind = "an HTML page" if text.startswith("<") else "text that is not JSON"
+        raise ResponseValidationError(
+            what, f"the server sent {kind} where JSON was expected: {server_message(raw)!r}"
+        ) from None
+
+
+P = TypeVar("P", bound=pydantic.BaseModel)
+
+
+def model_parser(model: type[P], what: str) -> Callable[[RawResponse], P]:
+    """A parser that decodes the body as JSON and validates it into ``model``."""
+
+    def parse(raw: RawResponse) -> P:
+        data = json_body(raw, what)
+        if not isinstance(data, dict):
+            raise ResponseValidationError(what, f"expected a JSON object, got {type(data).__name__}")
+        return model.model_validate(data)
+
+    return parse
+
+
+def _describe_validation(exc: pydantic.ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg']} ({exc.error_count()} problem(s))"
+
+
+def _clip(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"

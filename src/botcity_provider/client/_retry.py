@@ -1,0 +1,133 @@
+"""One retry policy for both transports, built on tenacity.
+
+What may be sent again is a decision about the *error*, not the transport, so it lives here once:
+
+* a request that never left (:class:`MaestroConnectError`) is always safe to send again;
+* an idempotent request (reads, updates that set a value) is also retried after a timeout, a broken
+  connection, 429, 502, 503 and 504;
+* a request that creates something (a task) is never sent again blindly after it may have reached the
+  server: the caller resolves that ambiguity (see ``tasks.create(idempotency_key=...)``).
+
+Waits grow exponentially with jitter; a ``Retry-After`` from the server wins, up to a cap. Both the
+number of attempts and the total time are bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import tenacity
+
+from ._errors import (
+    MaestroAPIError,
+    MaestroConnectError,
+    MaestroConnectionLostError,
+    MaestroError,
+    MaestroTimeout,
+    RateLimitError,
+)
+
+__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "is_retryable"]
+
+log = logging.getLogger("botcity_provider.client")
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
+    """Say whether sending the same request again is both safe and useful."""
+    if isinstance(exc, MaestroConnectError):
+        return True
+    if not idempotent:
+        return False
+    if isinstance(exc, MaestroTimeout | MaestroConnectionLostError):
+        return True
+    return isinstance(exc, MaestroAPIError) and exc.status in RETRYABLE_STATUSES
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard the client tries before it gives up.
+
+    :param max_attempts: attempts in all, the first included (1 turns retries off).
+    :param max_total_seconds: no retry starts if its wait would end after this many seconds.
+    :param initial_backoff_seconds: first wait; later waits double, up to ``max_backoff_seconds``.
+    :param jitter_seconds: random extra wait, up to this much, so clients do not retry in step.
+    :param max_retry_after_seconds: cap on a server's ``Retry-After``.
+    """
+
+    max_attempts: int = 5
+    max_total_seconds: float = 60.0
+    initial_backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 10.0
+    jitter_seconds: float = 0.5
+    max_retry_after_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+    def wait_seconds(self, state: tenacity.RetryCallState) -> float:
+        """Seconds to wait before the next attempt: the server's Retry-After, else backoff."""
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, MaestroAPIError) and exc.retry_after is not None:
+            return min(max(exc.retry_after, 0.0), self.max_retry_after_seconds)
+        backoff = tenacity.wait_exponential_jitter(
+            initial=self.initial_backoff_seconds, max=self.max_backoff_seconds, jitter=self.jitter_seconds
+        )
+        return float(backoff(state))
+
+    def _kwargs(self, idempotent: bool, action: str) -> dict[str, Any]:
+        def retry_if(state: tenacity.RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome else None
+            return exc is not None and is_retryable(exc, idempotent=idempotent)
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            delay = state.upcoming_sleep
+            log.warning(
+                "Retrying %s in %.1f s (attempt %d of %d): %s",
+                action,
+                delay,
+                state.attempt_number + 1,
+                self.max_attempts,
+                _reason(exc),
+            )
+
+        return {
+            "stop": tenacity.stop_after_attempt(self.max_attempts)
+            | tenacity.stop_before_delay(self.max_total_seconds),
+            "wait": self.wait_seconds,
+            "retry": retry_if,
+            "before_sleep": before_sleep,
+            "reraise": True,
+        }
+
+    def retrying(
+        self, *, idempotent: bool, action: str, sleep: Callable[[float], None] = time.sleep
+    ) -> tenacity.Retrying:
+        """A tenacity loop for the blocking client."""
+        return tenacity.Retrying(sleep=sleep, **self._kwargs(idempotent, action))
+
+    def async_retrying(
+        self, *, idempotent: bool, action: str, sleep: Callable[[float], Awaitable[None]] | None = None
+    ) -> tenacity.AsyncRetrying:
+        """The same loop for the asyncio client."""
+        kwargs = self._kwargs(idempotent, action)
+        if sleep is not None:
+            kwargs["sleep"] = sleep
+        return tenacity.AsyncRetrying(**kwargs)
+
+
+def _reason(exc: BaseException | None) -> str:
+    if isinstance(exc, RateLimitError):
+        return f"{exc.status} rate limited"
+    if isinstance(exc, MaestroAPIError):
+        return f"{exc.status} {exc.server_message}".strip()
+    if isinstance(exc, MaestroError):
+        return type(exc).__name__
+    return repr(exc)

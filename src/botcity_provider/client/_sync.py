@@ -1,0 +1,220 @@
+"""The blocking client: a ``requests.Session`` driving the shared core."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import requests
+import urllib3.exceptions
+from requests_toolbelt import MultipartEncoder
+
+from ._config import DEFAULT_SERVER, DEFAULT_TIMEOUT_SECONDS, ClientConfig
+from ._core import Call, NeedToken, RawResponse, RequestSpec, build_request, exchange, interpret, login_call
+from ._errors import (
+    MaestroConnectError,
+    MaestroConnectionLostError,
+    MaestroError,
+    MaestroTimeout,
+    MaestroTLSError,
+    MaestroTransportError,
+)
+from ._flows import Pause
+from ._resources import Alerts, Artifacts, Datapools, Errors, Tasks
+from ._retry import RetryPolicy
+from ._token import TokenCache, default_token_cache
+
+__all__ = ["MaestroClient"]
+
+T = TypeVar("T")
+log = logging.getLogger("botcity_provider.client")
+CHUNK = 1024 * 1024
+
+
+class MaestroClient:
+    """A Maestro workspace, for blocking code (operators, sensors in poke mode, scripts).
+
+    ``client.tasks.create(...)``, ``client.artifacts.upload(...)``… Requests share one connection pool
+    and one token per credentials in the process. Use it as a context manager, or call :meth:`close`.
+
+    :param server: Maestro URL; the cloud is ``https://developers.botcity.dev``.
+    :param login: workspace login.
+    :param key: workspace key.
+    :param on_token: called with every token the client obtains (Airflow masks it in logs this way).
+    """
+
+    def __init__(
+        self,
+        server: str = DEFAULT_SERVER,
+        login: str = "",
+        key: str = "",
+        *,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        verify: bool | str = True,
+        retry: RetryPolicy | None = None,
+        token_cache: TokenCache | None = None,
+        on_token: Callable[[str], None] | None = None,
+        config: ClientConfig | None = None,
+    ) -> None:
+        self.config = config or ClientConfig(
+            server, login, key, timeout_seconds=timeout_seconds, verify=verify, retry=retry or RetryPolicy()
+        )
+        cfg = self.config
+        self._slot = (token_cache or default_token_cache()).slot(cfg.server, cfg.login, cfg.key)
+        self._on_token = on_token
+        self._session = requests.Session()
+        self._session.verify = cfg.verify
+        self.tasks = Tasks(self)
+        self.artifacts = Artifacts(self)
+        self.errors = Errors(self)
+        self.alerts = Alerts(self)
+        self.datapools = Datapools(self)
+
+    def __repr__(self) -> str:
+        return f"MaestroClient(server={self.config.server!r}, login={self.config.login!r})"
+
+    def __enter__(self) -> MaestroClient:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._session.close()
+
+    @property
+    def logins(self) -> int:
+        """Logins made so far for these credentials in this process, by any client."""
+        return self._slot.logins
+
+    def _call(self, call: Call[T]) -> T:
+        for attempt in self.config.retry.retrying(idempotent=call.idempotent, action=call.action):
+            with attempt:
+                return self._drive(exchange(call, self.config, (self.config.key,)))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run(self, flow: Generator[Any, Any, T]) -> T:
+        reply: Any = None
+        error: MaestroError | None = None
+        while True:
+            try:
+                step = flow.throw(error) if error is not None else flow.send(reply)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            reply, error = None, None
+            if isinstance(step, Pause):
+                time.sleep(step.seconds)
+                continue
+            try:
+                reply = self._call(step)
+            except MaestroError as exc:
+                error = exc
+
+    def _drive(self, flow: Generator[NeedToken | RequestSpec, Any, T]) -> T:
+        reply: Any = None
+        while True:
+            try:
+                step = flow.send(reply)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            reply = self._token(step.refused) if isinstance(step, NeedToken) else self._send(step)
+
+    def _token(self, refused: str | None) -> str:
+        max_age = self.config.token_max_age_seconds
+        token = self._slot.usable(max_age_seconds=max_age, refused=refused)
+        if token is not None:
+            return token
+        with self._slot.thread_lock:
+            token = self._slot.usable(max_age_seconds=max_age, refused=refused)
+            if token is None:
+                call = login_call(self.config)
+                raw = self._send(build_request(self.config, call, None))
+                token = interpret(call, raw, (self.config.key,)).access_token
+                self._slot.store(token)
+                if self._on_token is not None:
+                    self._on_token(token)
+        return token
+
+    def _send(self, spec: RequestSpec) -> RawResponse:
+        action = f"{spec.method} {spec.url}"
+        started = time.monotonic()
+        with ExitStack() as stack, _mapped_errors(action):
+            data: Any = spec.content
+            headers = dict(spec.headers)
+            if spec.upload is not None:
+                handle = stack.enter_context(spec.upload.path.open("rb"))
+                data = MultipartEncoder(fields={"file": (spec.upload.filename, handle)})
+                headers["Content-Type"] = data.content_type
+            response = self._session.request(
+                spec.method,
+                spec.url,
+                params=list(spec.query),
+                data=data,
+                headers=headers,
+                timeout=spec.timeout_seconds,
+                stream=True,
+            )
+            stack.callback(response.close)
+            raw = _read(response, spec.download_to)
+        log.debug("%s %s -> %d in %.3f s", spec.method, spec.url, raw.status, time.monotonic() - started)
+        return raw
+
+
+def _read(response: requests.Response, download_to: Path | None) -> RawResponse:
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    if download_to is None or not 200 <= response.status_code < 300:
+        return RawResponse(response.status_code, headers, response.content)
+    fd, partial = tempfile.mkstemp(prefix=f".{download_to.name}.", dir=download_to.parent or None)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in response.iter_content(CHUNK):
+                out.write(chunk)
+        os.replace(partial, download_to)
+    except BaseException:
+        os.unlink(partial)
+        raise
+    return RawResponse(response.status_code, headers)
+
+
+@contextmanager
+def _mapped_errors(action: str) -> Iterator[None]:
+    """Turn requests' exceptions into the client's, at this one border."""
+    try:
+        yield
+    except requests.RequestException as exc:
+        raise _translate(exc, action) from exc
+
+
+def _translate(exc: requests.RequestException, action: str) -> MaestroTransportError:
+    if isinstance(exc, requests.exceptions.SSLError):
+        return MaestroTLSError(
+            action, f"TLS failed ({exc}); check the server's certificate or the verify setting"
+        )
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return MaestroConnectError(action, "timed out while connecting")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return MaestroTimeout(action, "the server did not answer in time")
+    if isinstance(exc, requests.exceptions.ConnectionError) and _never_connected(exc):
+        return MaestroConnectError(action, f"could not connect: {_root(exc)}")
+    if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return MaestroConnectionLostError(action, f"the connection broke: {_root(exc)}")
+    return MaestroTransportError(action, f"{type(exc).__name__}: {_root(exc)}")
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.NameResolutionError)
+
+
+def _root(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"

@@ -1,0 +1,209 @@
+"""What every operator that waits for a Maestro task shares: the link, the wait (deferred or polled),
+the end of the wait, and stopping the task when Airflow gives up on it.
+
+Light at import time on purpose: DAG files import the operators, so the hook, the trigger and the
+client are imported inside methods, when a task runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, conf
+
+from botcity_provider._events import TaskEvent, classify, normalize_statuses, validate_event
+from botcity_provider.links.maestro import MAESTRO_TASK_ID_KEY, MaestroTaskLink
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+    from botcity_provider.client import Task
+    from botcity_provider.hooks.maestro import MaestroHook
+
+__all__ = ["MaestroWaitingOperator", "seconds"]
+
+DEFAULT_POLL_INTERVAL_SECONDS = 30.0
+TRIGGER_FAIL = "__fail__"
+# Our own deadline must fire before Airflow's: then the task is stopped on the way out.
+DEADLINE_MARGIN_SECONDS = 30.0
+
+
+def seconds(value: float | timedelta | None, field: str) -> float | None:
+    """A duration in seconds from a number or a timedelta; None stays None."""
+    if value is None:
+        return None
+    number = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
+        raise ValueError(f"{field} must be a positive number of seconds or a timedelta, got {value!r}")
+    return float(number)
+
+
+def default_deferrable() -> bool:
+    """``[operators] default_deferrable``, as every deferrable operator of Airflow reads it."""
+    return bool(conf.getboolean("operators", "default_deferrable", fallback=False))
+
+
+class MaestroWaitingOperator(BaseOperator):
+    """Base of the operators that wait for a Maestro task to end (create, restart).
+
+    :param maestro_conn_id: the Airflow connection of the Maestro workspace.
+    :param wait_for_completion: wait for the task to end (True) or return once it exists.
+    :param deferrable: wait in the triggerer, freeing the worker slot; default from
+        ``[operators] default_deferrable``.
+    :param poll_interval: seconds (or a timedelta) between two looks at the task.
+    :param timeout: give up waiting after this long; the task is stopped if ``cancel_on_kill``.
+    :param success_statuses: finish statuses that count as success (default: SUCCESS only).
+    :param cancel_on_kill: stop the Maestro task when the Airflow task is killed or times out.
+    """
+
+    operator_extra_links = (MaestroTaskLink(),)
+    ui_color = "#1f4e8c"
+    ui_fgcolor = "#ffffff"
+
+    def __init__(
+        self,
+        *,
+        maestro_conn_id: str = "botcity_maestro_default",
+        wait_for_completion: bool = True,
+        deferrable: bool | None = None,
+        poll_interval: float | timedelta = DEFAULT_POLL_INTERVAL_SECONDS,
+        timeout: float | timedelta | None = None,
+        success_statuses: Collection[str] | None = None,
+        cancel_on_kill: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.maestro_conn_id = maestro_conn_id
+        self.wait_for_completion = wait_for_completion
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.poll_interval = seconds(poll_interval, "poll_interval") or DEFAULT_POLL_INTERVAL_SECONDS
+        self.timeout = seconds(timeout, "timeout")
+        self.success_statuses = normalize_statuses(success_statuses)
+        self.cancel_on_kill = cancel_on_kill
+        self._maestro_task_id: int | None = None
+
+    @cached_property
+    def hook(self) -> MaestroHook:
+        """The hook, made when first needed (never at DAG parse time)."""
+        from botcity_provider.hooks.maestro import MaestroHook
+
+        return MaestroHook(maestro_conn_id=self.maestro_conn_id)
+
+    def publish(self, context: Context, task_id: int) -> None:
+        """Share the task id and its portal link as soon as the task exists, before any wait."""
+        self._maestro_task_id = task_id
+        url = self.hook.portal_url(task_id)
+        context["ti"].xcom_push(key=MAESTRO_TASK_ID_KEY, value=task_id)
+        context["ti"].xcom_push(key=MaestroTaskLink().xcom_key, value=url)
+        self.log.info("Maestro task %s: %s", task_id, url)
+
+    def wait(self, context: Context, task: Task) -> Task | None:
+        """Wait for the task to end: return it, or defer (raising TaskDeferred) and return nothing."""
+        if not self.wait_for_completion or task.is_terminal:
+            return task
+        deadline_at = self._deadline_at(context)
+        if self.deferrable:
+            self._defer(task, deadline_at)
+        from botcity_provider.hooks.maestro import MaestroTaskTimeoutError
+
+        try:
+            return self.hook.wait_for_task(
+                task.id,
+                success_statuses=self.success_statuses,
+                poll_interval_seconds=self.poll_interval,
+                deadline_at=deadline_at,
+            )
+        except MaestroTaskTimeoutError:
+            self._stop_after_giving_up(task.id, "the timeout passed")
+            raise
+
+    def _defer(self, task: Task, deadline_at: float | None) -> None:
+        from botcity_provider.triggers.maestro import MaestroTaskTrigger
+
+        trigger = MaestroTaskTrigger(
+            maestro_conn_id=self.maestro_conn_id,
+            maestro_task_id=task.id,
+            poll_interval_seconds=self.poll_interval,
+            deadline_at=deadline_at,
+            success_statuses=self.success_statuses,
+            activity_label=task.activity_label,
+        )
+        # Airflow's own limit comes after ours, as a backstop.
+        limit = (
+            None
+            if deadline_at is None
+            else timedelta(seconds=deadline_at - time.time() + 2 * DEADLINE_MARGIN_SECONDS)
+        )
+        self.log.info("Waiting for Maestro task %s in the triggerer", task.id)
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=limit)
+
+    def _deadline_at(self, context: Context) -> float | None:
+        """The earliest of our ``timeout`` and Airflow's ``execution_timeout``, as epoch seconds."""
+        candidates = []
+        if self.timeout is not None:
+            candidates.append(time.time() + self.timeout)
+        started = getattr(context.get("ti"), "start_date", None)
+        if self.execution_timeout is not None and started is not None:
+            limit = self.execution_timeout.total_seconds()
+            margin = min(DEADLINE_MARGIN_SECONDS, limit / 10)
+            candidates.append(started.timestamp() + limit - margin)
+        return min(candidates) if candidates else None
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> int:
+        """Resume after the trigger: check its event, then succeed or fail with what Maestro said."""
+        try:
+            checked: TaskEvent = validate_event(event)
+        except ValueError as exc:
+            raise AirflowException(f"Waiting for the Maestro task ended strangely: {exc}") from exc
+        task_id = checked["maestro_task_id"]
+        self._maestro_task_id = task_id
+        if checked["status"] == "timeout":
+            self._stop_after_giving_up(task_id, "the deadline passed")
+            from botcity_provider.hooks.maestro import MaestroTaskTimeoutError
+
+            raise MaestroTaskTimeoutError(checked["message"])
+        if checked["status"] == "error":
+            raise AirflowException(checked["message"])
+        from botcity_provider.client import Task
+
+        task = (
+            Task.model_validate(checked["task"]) if checked["task"] else self.hook.client.tasks.get(task_id)
+        )
+        return self.finish(task)
+
+    def finish(self, task: Task) -> int:
+        """Return the task id if the task ended well; raise with Maestro's own words if not."""
+        if classify(str(task.state), task.finish_status, self.success_statuses) == "success":
+            self.log.info("Maestro task %s finished %s", task.id, task.finish_status)
+            return task.id
+        if not self.wait_for_completion and not task.is_terminal:
+            return task.id
+        raise self.hook.failure(task)
+
+    def on_kill(self) -> None:
+        """Stop the Maestro task when Airflow kills this one (best effort: a failure is only logged)."""
+        if self._maestro_task_id is not None:
+            self._stop_after_giving_up(self._maestro_task_id, "the Airflow task was killed")
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Airflow ended the wait itself (its own timeout): stop the Maestro task before failing."""
+        if next_method == TRIGGER_FAIL:
+            ti = context["ti"]
+            task_id = ti.xcom_pull(task_ids=ti.task_id, key=MAESTRO_TASK_ID_KEY, map_indexes=ti.map_index)
+            if isinstance(task_id, int):
+                self._stop_after_giving_up(task_id, "Airflow ended the wait")
+        return super().resume_execution(next_method, next_kwargs, context)
+
+    def _stop_after_giving_up(self, task_id: int, why: str) -> None:
+        if not self.cancel_on_kill:
+            self.log.warning("Leaving Maestro task %s running (%s; cancel_on_kill is off)", task_id, why)
+            return
+        self.log.warning("Stopping Maestro task %s: %s", task_id, why)
+        try:
+            self.hook.stop_task(task_id, force=True)
+        except Exception:  # the task is failing already; a second error must not hide the first
+            self.log.warning("Could not stop Maestro task %s", task_id, exc_info=True)

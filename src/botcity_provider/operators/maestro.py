@@ -1,0 +1,314 @@
+"""Operators for BotCity Maestro: create a task and wait for its bot, cancel, restart, upload files.
+
+Importing this module (as every DAG file that uses it does at parse time) imports neither the client,
+nor requests, httpx or pydantic: they are imported when a task runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator, ResumableJobMixin
+
+from botcity_provider._events import classify
+from botcity_provider.links.maestro import MaestroTaskLink
+from botcity_provider.operators._waiting import MaestroWaitingOperator, seconds
+
+if TYPE_CHECKING:
+    import os
+
+    from airflow.providers.common.compat.sdk import Context
+
+    from botcity_provider.client import Task
+    from botcity_provider.hooks.maestro import MaestroHook
+
+__all__ = [
+    "MaestroCancelTaskOperator",
+    "MaestroCreateTaskOperator",
+    "MaestroRestartTaskOperator",
+    "MaestroUploadArtifactOperator",
+]
+
+TASK_STATE_KEY = "maestro_task_id"
+
+
+def _bad_input(exc: Exception) -> AirflowFailException:
+    # Retrying cannot fix a bad argument: fail at once, without using up the retries.
+    return AirflowFailException(f"Invalid argument for BotCity Maestro: {exc}")
+
+
+class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
+    """Create a Maestro task for an automation and, by default, wait for its bot to finish.
+
+    Returns the Maestro task id (also pushed as XCom ``maestro_task_id`` as soon as the task exists).
+    An Airflow retry, or a try whose worker died after creating the task, takes the task it already
+    created over instead of creating another: through Airflow's task state (3.3+) and, on every
+    version, through a key stored in the task's parameters.
+
+    :param activity_label: label of the automation in Maestro.
+    :param parameters: parameters for the bot (JSON values). Templated.
+    :param priority: 0 (lowest) to 10 (highest).
+    :param test: create a test task (excluded from Maestro's reports).
+    :param min_execution_date: do not start the bot before this moment (UTC if naive).
+    :param reattach: on a retry, take over the task an earlier try created (default). Turn off to
+        always create a new task, e.g. when clearing a task to run the bot again.
+
+    The waiting parameters are those of :class:`~botcity_provider.operators._waiting.MaestroWaitingOperator`.
+    """
+
+    template_fields: Sequence[str] = ("activity_label", "parameters", "priority", "min_execution_date")
+    template_fields_renderers = {"parameters": "json"}
+    external_id_key = TASK_STATE_KEY
+
+    def __init__(
+        self,
+        *,
+        activity_label: str,
+        parameters: dict[str, Any] | None = None,
+        priority: int | str = 0,
+        test: bool = False,
+        min_execution_date: datetime | str | None = None,
+        reattach: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.activity_label = activity_label
+        self.parameters = parameters
+        self.priority = priority
+        self.test = test
+        self.min_execution_date = min_execution_date
+        self.reattach = reattach
+        self._latest: Task | None = None
+        self._ended: Task | None = None
+
+    def execute(self, context: Context) -> int:
+        """Check the rendered arguments, then create (or take over) the task and wait for it."""
+        self._check_arguments()
+        return int(self.execute_resumable(context))
+
+    def _check_arguments(self) -> None:
+        from botcity_provider.client import ValidationError
+        from botcity_provider.hooks.maestro import check_task_arguments
+
+        if isinstance(self.priority, str) and self.priority.strip().lstrip("-").isdigit():
+            self.priority = int(self.priority)
+        try:
+            check_task_arguments(self.activity_label, self.parameters, self.priority, self.min_execution_date)
+        except ValidationError as exc:
+            raise _bad_input(exc) from exc
+
+    def submit_job(self, context: Context) -> int:
+        """Take over the task an earlier try created, or create one; publish it either way."""
+        task = self._earlier_task(context)
+        if task is None:
+            task = self.hook.client.tasks.create(
+                self.activity_label,
+                parameters=self.parameters,
+                priority=int(self.priority),
+                test=self.test,
+                min_execution_date=self.min_execution_date,
+                idempotency_key=self._key(context) + str(context["ti"].try_number),
+            )
+            self.log.info("Created Maestro task %s for automation %r", task.id, self.activity_label)
+        self._latest = task
+        self.publish(context, task.id)
+        return task.id
+
+    def _earlier_task(self, context: Context) -> Task | None:
+        ti = context["ti"]
+        if not self.reattach or ti.try_number <= 1:
+            return None
+        run = context.get("dag_run")
+        since = getattr(run, "start_date", None) or getattr(run, "run_after", None)
+        since = since or (datetime.now(UTC) - timedelta(days=7))
+        task = self.hook.client.tasks.find(self.activity_label, self._key(context), since=since, prefix=True)
+        if task is None:
+            return None
+        if task.is_terminal and not self.is_job_succeeded(_status(task)):
+            self.log.info(
+                "Maestro task %s of an earlier try ended %s; creating a new one", task.id, task.state
+            )
+            return None
+        self.log.info("Taking over Maestro task %s, created by an earlier try", task.id)
+        return task
+
+    def _key(self, context: Context) -> str:
+        """The prefix every try of this task instance shares: ``airflow|dag|run|task|map_index|``."""
+        ti = context["ti"]
+        return f"airflow|{ti.dag_id}|{ti.run_id}|{ti.task_id}|{ti.map_index}|"
+
+    def get_job_status(self, external_id: Any, context: Context) -> str:
+        """``STATE:FINISH_STATUS`` of a task, ``GONE`` if Maestro no longer has it."""
+        from botcity_provider.client import NotFoundError
+
+        try:
+            self._latest = self.hook.client.tasks.get(external_id)
+        except NotFoundError:
+            return "GONE:"
+        return _status(self._latest)
+
+    def is_job_active(self, status: str) -> bool:
+        """True while the task may still end well."""
+        state, _, _ = status.partition(":")
+        return state != "GONE" and classify(state, None, self.success_statuses) is None
+
+    def is_job_succeeded(self, status: str) -> bool:
+        """True if the task finished with a success status."""
+        state, _, finish = status.partition(":")
+        return classify(state, finish or None, self.success_statuses) == "success"
+
+    def poll_until_complete(self, external_id: Any, context: Context) -> None:
+        """Wait for the task: defer to the triggerer, or poll here. Raises if it ends badly."""
+        task_id = int(external_id)
+        if self._maestro_task_id != task_id:
+            self.publish(context, task_id)
+        # What submit_job or the status check just read is fresh: no need to ask again.
+        task = (
+            self._latest
+            if self._latest and self._latest.id == task_id
+            else self.hook.client.tasks.get(task_id)
+        )
+        self._ended = self.wait(context, task)
+
+    def get_job_result(self, external_id: Any, context: Context) -> int:
+        """The Maestro task id, once the task ended well (or exists, without waiting)."""
+        task_id = int(external_id)
+        if self._maestro_task_id != task_id:
+            self.publish(context, task_id)
+        if self._ended is None:
+            self._ended = self.hook.client.tasks.get(task_id)
+        return self.finish(self._ended)
+
+
+def _status(task: Task) -> str:
+    return f"{task.state}:{task.finish_status or ''}"
+
+
+class MaestroRestartTaskOperator(MaestroWaitingOperator):
+    """Queue a Maestro task again (e.g. one that failed) and, by default, wait for it.
+
+    :param maestro_task_id: the task to restart. Templated.
+    """
+
+    template_fields: Sequence[str] = ("maestro_task_id",)
+
+    def __init__(self, *, maestro_task_id: int | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.maestro_task_id = maestro_task_id
+
+    def execute(self, context: Context) -> int:
+        """Restart the task, then wait for it as the create operator does."""
+        task_id = _task_id(self.maestro_task_id)
+        task = self.hook.client.tasks.restart(task_id)
+        self.log.info("Restarted Maestro task %s", task_id)
+        self.publish(context, task_id)
+        ended = self.wait(context, task)
+        return self.finish(ended) if ended is not None else task_id
+
+
+class MaestroCancelTaskOperator(BaseOperator):
+    """Stop a Maestro task: cancel it if queued, interrupt it if running, and kill it if it does not stop.
+
+    A task that already ended is left as it is (and the operator succeeds).
+
+    :param maestro_task_id: the task to stop. Templated.
+    :param force: kill a running task at once instead of asking it to stop first.
+    :param grace_period: seconds a running bot gets to stop by itself before it is killed.
+    """
+
+    template_fields: Sequence[str] = ("maestro_task_id",)
+    operator_extra_links = (MaestroTaskLink(),)
+
+    def __init__(
+        self,
+        *,
+        maestro_task_id: int | str,
+        force: bool = False,
+        grace_period: float | timedelta = 60.0,
+        maestro_conn_id: str = "botcity_maestro_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.maestro_task_id = maestro_task_id
+        self.force = force
+        self.grace_period = seconds(grace_period, "grace_period") or 0.0
+        self.maestro_conn_id = maestro_conn_id
+
+    def execute(self, context: Context) -> str:
+        """Stop the task; return the state it ended in."""
+        from botcity_provider.hooks.maestro import MaestroHook
+
+        task_id = _task_id(self.maestro_task_id)
+        hook = MaestroHook(maestro_conn_id=self.maestro_conn_id)
+        _publish_link(context, hook, task_id)
+        task = hook.stop_task(task_id, force=self.force, grace_seconds=self.grace_period)
+        self.log.info("Maestro task %s is now %s", task_id, task.state)
+        return str(task.state)
+
+
+class MaestroUploadArtifactOperator(BaseOperator):
+    """Upload local files to a Maestro task as artifacts, streaming each one (any size, constant memory).
+
+    :param maestro_task_id: the task the files belong to. Templated.
+    :param path: a file path, or a list of them. Templated.
+    :param name: the name Maestro shows (one file only); default: the file's name.
+    :return: the artifact ids, in the order of the paths.
+    """
+
+    template_fields: Sequence[str] = ("maestro_task_id", "path", "name")
+
+    def __init__(
+        self,
+        *,
+        maestro_task_id: int | str,
+        path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        name: str | None = None,
+        maestro_conn_id: str = "botcity_maestro_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.maestro_task_id = maestro_task_id
+        self.path = path
+        self.name = name
+        self.maestro_conn_id = maestro_conn_id
+
+    def execute(self, context: Context) -> list[int]:
+        """Check every file first, so a bad path fails before anything is sent, then upload them."""
+        from botcity_provider.client import ValidationError
+        from botcity_provider.hooks.maestro import MaestroHook, check_readable_file
+
+        paths = (
+            [self.path]
+            if isinstance(self.path, str) or not isinstance(self.path, Sequence)
+            else list(self.path)
+        )
+        if self.name is not None and len(paths) != 1:
+            raise _bad_input(ValueError("name: give a name only when uploading one file"))
+        try:
+            task_id = _task_id(self.maestro_task_id)
+            files = [check_readable_file(path) for path in paths]
+        except ValidationError as exc:
+            raise _bad_input(exc) from exc
+        client = MaestroHook(maestro_conn_id=self.maestro_conn_id).client
+        ids = []
+        for file in files:
+            artifact = client.artifacts.upload(task_id, file, name=self.name)
+            self.log.info("Uploaded %s to Maestro task %s as artifact %s", file, task_id, artifact.id)
+            ids.append(artifact.id)
+        return ids
+
+
+def _task_id(value: object) -> int:
+    from botcity_provider.client import ValidationError
+    from botcity_provider.hooks.maestro import check_task_id
+
+    try:
+        return check_task_id(value)
+    except ValidationError as exc:
+        raise _bad_input(exc) from exc
+
+
+def _publish_link(context: Context, hook: MaestroHook, task_id: int) -> None:
+    context["ti"].xcom_push(key=MaestroTaskLink().xcom_key, value=hook.portal_url(task_id))

@@ -1,0 +1,134 @@
+"""MaestroTaskSensor: wait for a Maestro task created elsewhere (by a schedule, a person, another DAG).
+
+Light at import time, like the operators: the hook, trigger and client are imported when it runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseSensorOperator
+
+from botcity_provider._events import classify, normalize_statuses, validate_event
+from botcity_provider.links.maestro import MAESTRO_TASK_ID_KEY, MaestroTaskLink
+from botcity_provider.operators._waiting import default_deferrable
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.sdk import Context
+
+    from botcity_provider.client import Task
+    from botcity_provider.hooks.maestro import MaestroHook
+
+__all__ = ["MaestroTaskSensor"]
+
+
+class MaestroTaskSensor(BaseSensorOperator):
+    """Succeed when a Maestro task finishes with a success status; fail if it ends otherwise.
+
+    Works in ``poke`` and ``reschedule`` mode, and deferrable (the same trigger as the operators,
+    freeing the worker slot while the bot runs).
+
+    :param maestro_task_id: the task to watch. Templated.
+    :param success_statuses: finish statuses that count as success (default: SUCCESS only).
+    :param maestro_conn_id: the Airflow connection of the Maestro workspace.
+    :param deferrable: wait in the triggerer; default from ``[operators] default_deferrable``.
+    """
+
+    template_fields: Sequence[str] = ("maestro_task_id",)
+    operator_extra_links = (MaestroTaskLink(),)
+    ui_color = "#1f4e8c"
+    ui_fgcolor = "#ffffff"
+
+    def __init__(
+        self,
+        *,
+        maestro_task_id: int | str,
+        success_statuses: Collection[str] | None = None,
+        maestro_conn_id: str = "botcity_maestro_default",
+        deferrable: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.maestro_task_id = maestro_task_id
+        self.success_statuses = normalize_statuses(success_statuses)
+        self.maestro_conn_id = maestro_conn_id
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+
+    @cached_property
+    def hook(self) -> MaestroHook:
+        """The hook, made when first needed."""
+        from botcity_provider.hooks.maestro import MaestroHook
+
+        return MaestroHook(maestro_conn_id=self.maestro_conn_id)
+
+    def _task_id(self) -> int:
+        from botcity_provider.client import ValidationError
+        from botcity_provider.hooks.maestro import check_task_id
+
+        try:
+            return check_task_id(self.maestro_task_id)
+        except ValidationError as exc:
+            raise AirflowFailException(f"Invalid argument for BotCity Maestro: {exc}") from exc
+
+    def _read(self, context: Context) -> Task:
+        from botcity_provider._progress import describe
+
+        task_id = self._task_id()
+        task = self.hook.client.tasks.get(task_id)
+        ti = context["ti"]
+        if ti.xcom_pull(task_ids=ti.task_id, key=MAESTRO_TASK_ID_KEY, map_indexes=ti.map_index) != task_id:
+            ti.xcom_push(key=MAESTRO_TASK_ID_KEY, value=task_id)
+            ti.xcom_push(key=MaestroTaskLink().xcom_key, value=self.hook.portal_url(task_id))
+        self.log.info("%s", describe(task))
+        return task
+
+    def poke(self, context: Context) -> bool:
+        """Look at the task once: True if it ended well, False if it still runs; raise if it ended badly."""
+        task = self._read(context)
+        outcome = classify(str(task.state), task.finish_status, self.success_statuses)
+        if outcome == "failure":
+            raise self.hook.failure(task)
+        return outcome == "success"
+
+    def execute(self, context: Context) -> Any:
+        """Poke (or reschedule) as any sensor does, or defer to the trigger after one look."""
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):
+            return None
+        from botcity_provider.triggers.maestro import MaestroTaskTrigger
+
+        deadline_at = time.time() + self.timeout if self.timeout else None
+        trigger = MaestroTaskTrigger(
+            maestro_conn_id=self.maestro_conn_id,
+            maestro_task_id=self._task_id(),
+            poll_interval_seconds=self.poke_interval,
+            deadline_at=deadline_at,
+            success_statuses=self.success_statuses,
+        )
+        limit = None if deadline_at is None else timedelta(seconds=self.timeout + 60)
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=limit)
+        return None
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> None:
+        """Resume after the trigger: succeed, or fail with what Maestro said."""
+        try:
+            checked = validate_event(event)
+        except ValueError as exc:
+            raise AirflowException(f"Waiting for the Maestro task ended strangely: {exc}") from exc
+        if checked["status"] == "success":
+            self.log.info("%s", checked["message"])
+            return
+        if checked["status"] == "failure" and checked["task"]:
+            from botcity_provider.client import Task
+
+            raise self.hook.failure(Task.model_validate(checked["task"]))
+        from airflow.providers.common.compat.sdk import AirflowSensorTimeout
+
+        if checked["status"] == "timeout":
+            raise AirflowSensorTimeout(checked["message"])
+        raise AirflowException(checked["message"])

@@ -1,0 +1,273 @@
+"""One poller per connection and event loop, shared by every trigger waiting there.
+
+Polled one by one, N waiting tasks cost N requests every interval. The poller learns their states from
+task listings instead (``GET /api/v2/task`` filtered by automation, newest first), so N waits cost about
+N / page-size requests per cycle. Only tasks a listing did not cover are fetched one by one: tasks
+whose automation is not known yet, tasks older than the listing's window, and every task of a cycle in
+which the listing failed. Whatever the server answers, each wait is looked at once per interval and
+never sooner: an error never turns into a busy loop.
+
+A trigger registers with :meth:`TaskPoller.watch` and reads its own updates from it, in its own
+coroutine, so its log lines land in its own task log. The poller runs while something waits, and stops
+(closing its HTTP client) when the last wait leaves, cancelled or not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from math import ceil
+
+from botcity_provider._progress import ProgressLog, describe
+from botcity_provider.client import (
+    AsyncMaestroClient,
+    MaestroError,
+    NotFoundError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    Task,
+)
+from botcity_provider.client import MaestroTransportError as _Transport
+
+__all__ = ["TaskPoller", "WaitError", "Watch"]
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[], Awaitable[AsyncMaestroClient]]
+TRANSIENT = (_Transport, ServerError, RateLimitError, ResponseValidationError)
+MIN_INTERVAL_SECONDS = 0.05
+MAX_PAGE_SIZE = 1000
+CONCURRENT_GETS = 20
+WINDOW_MARGIN = timedelta(minutes=10)
+
+
+class WaitError(Exception):
+    """Waiting cannot go on: the task is gone, or Maestro refuses our credentials."""
+
+
+@dataclass(eq=False)
+class _Waiter:
+    task_id: int
+    interval: float
+    label: str | None
+    due_at: float
+    created: datetime | None = None
+    latest: Task | WaitError | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, item: Task | WaitError) -> None:
+        # Only the newest view matters: a slow reader skips snapshots, never the end.
+        self.latest = item
+        self.ready.set()
+        if isinstance(item, Task):
+            self.label = item.activity_label or self.label
+            self.created = item.date_creation or self.created
+
+
+class Watch:
+    """What a trigger reads: the changes of its task until it ends or the deadline passes."""
+
+    def __init__(self, waiter: _Waiter) -> None:
+        self._waiter = waiter
+        self._progress = ProgressLog()
+
+    async def until(self, deadline_at: float | None) -> AsyncIterator[Task]:
+        """Yield each changed view of the task; stop silently at the deadline; raise WaitError."""
+        waiter = self._waiter
+        while True:
+            remaining = None if deadline_at is None else deadline_at - time.time()
+            if remaining is not None and remaining <= 0:
+                return
+            try:
+                await asyncio.wait_for(waiter.ready.wait(), remaining)
+            except TimeoutError:
+                return
+            waiter.ready.clear()
+            item = waiter.latest
+            if isinstance(item, WaitError):
+                raise item
+            if item is not None and self._progress.change(item) is not None:
+                yield item
+
+    @staticmethod
+    def describe(task: Task) -> str:
+        """The line a trigger logs for a change."""
+        return describe(task)
+
+
+_REGISTRY: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, TaskPoller]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class TaskPoller:
+    """Polls the tasks of every wait registered for one connection in one event loop."""
+
+    def __init__(self, conn_id: str, client_factory: ClientFactory | None = None) -> None:
+        self.conn_id = conn_id
+        self._factory = client_factory or _hook_client_factory(conn_id)
+        self._waiters: set[_Waiter] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.cycles = 0
+        self.requests = 0
+
+    @classmethod
+    def for_connection(cls, conn_id: str) -> TaskPoller:
+        """The running loop's poller for this connection, created on first use."""
+        pollers = _REGISTRY.setdefault(asyncio.get_running_loop(), {})
+        if conn_id not in pollers:
+            pollers[conn_id] = cls(conn_id)
+        return pollers[conn_id]
+
+    @property
+    def waiting(self) -> int:
+        """How many waits are registered."""
+        return len(self._waiters)
+
+    def watch(
+        self, task_id: int, interval_seconds: float, label: str | None = None
+    ) -> AbstractAsyncContextManager[Watch]:
+        """Register a wait for the duration of an ``async with`` block."""
+        return self._watch(task_id, max(interval_seconds, MIN_INTERVAL_SECONDS), label)
+
+    @asynccontextmanager
+    async def _watch(self, task_id: int, interval: float, label: str | None) -> AsyncIterator[Watch]:
+        # A wait whose automation is known joins the next listing; one that is not is looked at now.
+        first_look = time.monotonic() + (interval if label else 0.0)
+        waiter = _Waiter(task_id=task_id, interval=interval, label=label, due_at=first_look)
+        self._waiters.add(waiter)
+        self._wake.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name=f"maestro-poller-{self.conn_id}"
+            )
+        try:
+            yield Watch(waiter)
+        finally:
+            self._waiters.discard(waiter)
+            if not self._waiters and self._task is not None:
+                self._wake.set()
+                await asyncio.shield(self._task)
+
+    async def _run(self) -> None:
+        # Loops again if a wait arrived while the client was closing; stops for good on a failure.
+        while self._waiters:
+            try:
+                client = await self._factory()
+            except Exception as exc:  # the connection cannot be read: every wait must hear of it
+                self._fail_all(WaitError(f"cannot use connection {self.conn_id!r}: {exc}"))
+                return
+            try:
+                await self._loop(client)
+            except Exception as exc:  # a bug must end the waits loudly, not leave them hanging
+                log.exception("The Maestro poller of %r stopped", self.conn_id)
+                self._fail_all(WaitError(f"the poller stopped: {exc}"))
+                return
+            finally:
+                await client.aclose()
+
+    async def _loop(self, client: AsyncMaestroClient) -> None:
+        while self._waiters:
+            now = time.monotonic()
+            due = [waiter for waiter in self._waiters if waiter.due_at <= now]
+            if due:
+                self.cycles += 1
+                await self._poll(client, due)
+            if not self._waiters:
+                return
+            self._wake.clear()
+            pause = min(waiter.due_at for waiter in self._waiters) - time.monotonic()
+            if pause > 0:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), pause)
+
+    async def _poll(self, client: AsyncMaestroClient, due: list[_Waiter]) -> None:
+        seen: dict[int, Task] = {}
+        for label in sorted({waiter.label for waiter in due if waiter.label}):
+            group = [waiter for waiter in self._waiters if waiter.label == label]
+            seen.update(await self._list(client, label, group))
+        covered = [waiter for waiter in self._waiters if waiter.task_id in seen]
+        for waiter in covered:
+            self._deliver(waiter, seen[waiter.task_id])
+        uncovered = [waiter for waiter in due if waiter.task_id not in seen]
+        limit = asyncio.Semaphore(CONCURRENT_GETS)
+        await asyncio.gather(*(self._get(client, waiter, limit) for waiter in uncovered))
+
+    async def _list(self, client: AsyncMaestroClient, label: str, group: list[_Waiter]) -> dict[int, Task]:
+        wanted = {waiter.task_id for waiter in group}
+        dates = [waiter.created for waiter in group if waiter.created is not None]
+        oldest = min(dates) - WINDOW_MARGIN if len(dates) == len(group) else None
+        age_days = (datetime.now(UTC) - oldest).total_seconds() / 86400 if oldest else 0.0
+        size = min(MAX_PAGE_SIZE, max(100, 2 * len(group)))
+        found: dict[int, Task] = {}
+        try:
+            for number in range(ceil(len(group) / size) + 1):
+                self.requests += 1
+                page = await client.tasks.list(
+                    activity_label=label, days=max(1, ceil(age_days)), page=number, size=size
+                )
+                found.update((task.id, task) for task in page.content if task.id in wanted)
+                if wanted <= found.keys() or not page.content or number + 1 >= page.total_pages:
+                    break
+                if oldest is not None and _older(page.content, oldest):
+                    break
+        except MaestroError as exc:
+            log.warning("Listing tasks of %r failed (%s); looking at each task instead this time", label, exc)
+        return found
+
+    async def _get(self, client: AsyncMaestroClient, waiter: _Waiter, limit: asyncio.Semaphore) -> None:
+        waiter.due_at = time.monotonic() + waiter.interval
+        async with limit:
+            self.requests += 1
+            try:
+                task = await client.tasks.get(waiter.task_id)
+            except NotFoundError as exc:
+                waiter.offer(WaitError(f"Maestro task {waiter.task_id} does not exist (any more): {exc}"))
+                return
+            except TRANSIENT as exc:
+                log.warning("Could not read Maestro task %s, trying again later: %s", waiter.task_id, exc)
+                return
+            except MaestroError as exc:
+                waiter.offer(WaitError(str(exc)))
+                return
+        self._deliver(waiter, task)
+
+    def _deliver(self, waiter: _Waiter, task: Task) -> None:
+        waiter.due_at = time.monotonic() + waiter.interval
+        waiter.offer(task)
+
+    def _fail_all(self, error: WaitError) -> None:
+        for waiter in list(self._waiters):
+            waiter.offer(error)
+
+
+def _older(tasks: Iterable[Task], oldest: datetime) -> bool:
+    """True once a newest-first page reaches tasks created before the oldest one we wait for."""
+    dates = [task.date_creation for task in tasks if task.date_creation is not None]
+    return bool(dates) and min(_aware(moment) for moment in dates) < oldest
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _hook_client_factory(conn_id: str) -> ClientFactory:
+    async def make() -> AsyncMaestroClient:
+        from botcity_provider.hooks.maestro import MaestroHook
+
+        return await MaestroHook(maestro_conn_id=conn_id).get_async_client()
+
+    return make
+
+
+def install(loop: asyncio.AbstractEventLoop, poller: TaskPoller) -> None:
+    """Put a poller in a loop's registry (tests and benchmarks bring their own client factory)."""
+    _REGISTRY.setdefault(loop, {})[poller.conn_id] = poller

@@ -1,0 +1,90 @@
+"""MaestroTaskTrigger: waits, in the triggerer, for a Maestro task to end. It only waits.
+
+It never creates, cancels or changes a task; it holds no client, token or key (its kwargs are plain
+JSON: the connection id, the task id, the poll interval and an absolute deadline). Every trigger of the
+same connection in one event loop shares one poller, so a thousand waits cost a few task listings per
+poll, not a thousand requests (see :mod:`._poller`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from botcity_provider._events import TaskEvent, classify, make_event, normalize_statuses
+
+__all__ = ["MaestroTaskTrigger"]
+
+DEFAULT_POLL_INTERVAL_SECONDS = 30.0
+
+
+class MaestroTaskTrigger(BaseTrigger):
+    """Yield one event when the Maestro task ends, the deadline passes, or waiting becomes impossible.
+
+    :param maestro_conn_id: the Airflow connection of the workspace.
+    :param maestro_task_id: the Maestro task to wait for.
+    :param poll_interval_seconds: seconds between two looks at the task.
+    :param deadline_at: epoch seconds after which the wait ends with a ``timeout`` event; None waits on.
+    :param success_statuses: finish statuses that count as success.
+    :param activity_label: the task's automation, when known: lets the poller find it in a listing
+        from the first poll.
+    """
+
+    def __init__(
+        self,
+        *,
+        maestro_conn_id: str,
+        maestro_task_id: int,
+        poll_interval_seconds: float = DEFAULT_POLL_INTERVAL_SECONDS,
+        deadline_at: float | None = None,
+        success_statuses: list[str] | None = None,
+        activity_label: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.maestro_conn_id = str(maestro_conn_id)
+        self.maestro_task_id = int(maestro_task_id)
+        self.poll_interval_seconds = float(poll_interval_seconds)
+        self.deadline_at = None if deadline_at is None else float(deadline_at)
+        self.success_statuses = normalize_statuses(success_statuses)
+        self.activity_label = activity_label
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Class path and JSON-only kwargs: what the triggerer stores and rebuilds the trigger from."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "maestro_conn_id": self.maestro_conn_id,
+                "maestro_task_id": self.maestro_task_id,
+                "poll_interval_seconds": self.poll_interval_seconds,
+                "deadline_at": self.deadline_at,
+                "success_statuses": list(self.success_statuses),
+                "activity_label": self.activity_label,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Wait through the shared poller and yield exactly one event."""
+        yield TriggerEvent(dict(await self._wait()))
+
+    async def _wait(self) -> TaskEvent:
+        from botcity_provider.triggers._poller import TaskPoller, WaitError
+
+        task_id = self.maestro_task_id
+        last: dict[str, Any] | None = None
+        poller = TaskPoller.for_connection(self.maestro_conn_id)
+        try:
+            async with poller.watch(task_id, self.poll_interval_seconds, self.activity_label) as updates:
+                async for task in updates.until(self.deadline_at):
+                    last = task.model_dump(mode="json")
+                    self.log.info("%s", updates.describe(task))
+                    outcome = classify(str(task.state), task.finish_status, self.success_statuses)
+                    if outcome is not None:
+                        return make_event(outcome, task_id, updates.describe(task), last)
+        except WaitError as exc:
+            self.log.error("Stopped waiting for Maestro task %s: %s", task_id, exc)
+            return make_event("error", task_id, str(exc), last)
+        waited = "" if self.deadline_at is None else f" (deadline {time.ctime(self.deadline_at)})"
+        return make_event("timeout", task_id, f"Maestro task {task_id} did not end in time{waited}", last)
