@@ -1,0 +1,88 @@
+"""Fixtures shared by every test: an Airflow home of its own, the emulator, and clients pointed at it.
+
+Airflow reads its settings when first imported, so the environment is set here, before any test
+module imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_HOME = Path(tempfile.mkdtemp(prefix="botcity-airflow-home-"))
+os.environ["AIRFLOW_HOME"] = str(_HOME)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags_examples")
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+
+from botcity_provider.client import (  # noqa: E402 - after the environment is set
+    AsyncMaestroClient,
+    MaestroClient,
+    RetryPolicy,
+    TokenCache,
+)
+from botcity_provider.emulator.testing import EmulatorHandle, serve_in_thread  # noqa: E402
+
+# Retries as in production but with short waits, so fault tests run in seconds.
+FAST_RETRY = RetryPolicy(
+    max_attempts=4,
+    initial_backoff_seconds=0.05,
+    max_backoff_seconds=0.2,
+    jitter_seconds=0.05,
+    max_retry_after_seconds=2.0,
+    max_total_seconds=20.0,
+)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[EmulatorHandle]:
+    """One emulator for the whole run, on a free loopback port; tasks queue 0.2 s and run 0.3 s."""
+    with serve_in_thread(queue_seconds=0.2, run_seconds=0.3) as handle:
+        yield handle
+
+
+@pytest.fixture
+def emulator_state(emulator: EmulatorHandle) -> Iterator[EmulatorHandle]:
+    """The emulator, emptied and without faults, for a test that counts or injects."""
+    emulator.reset()
+    yield emulator
+    emulator.clear_faults()
+
+
+@pytest.fixture
+def token_cache() -> TokenCache:
+    """A token cache of the test's own, so login counts do not depend on other tests."""
+    return TokenCache()
+
+
+@pytest.fixture
+def client(emulator_state: EmulatorHandle, token_cache: TokenCache) -> Iterator[MaestroClient]:
+    """A blocking client of the emulator."""
+    with MaestroClient(
+        emulator_state.url,
+        emulator_state.login,
+        emulator_state.key,
+        retry=FAST_RETRY,
+        token_cache=token_cache,
+    ) as maestro:
+        yield maestro
+
+
+@pytest.fixture
+async def async_client(
+    emulator_state: EmulatorHandle, token_cache: TokenCache
+) -> AsyncIterator[AsyncMaestroClient]:
+    """An asyncio client of the emulator."""
+    async with AsyncMaestroClient(
+        emulator_state.url,
+        emulator_state.login,
+        emulator_state.key,
+        retry=FAST_RETRY,
+        token_cache=token_cache,
+    ) as maestro:
+        yield maestro
