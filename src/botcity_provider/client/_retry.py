@@ -76,9 +76,10 @@ class RetryPolicy:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, MaestroAPIError) and exc.retry_after is not None:
             return min(max(exc.retry_after, 0.0), self.max_retry_after_seconds)
-        backoff = tenacity.wait_exponential_jitter(
-            initial=self.initial_backoff_seconds, max=self.max_backoff_seconds, jitter=self.jitter_seconds
-        )
+        # wait_exponential and wait_random exist in every tenacity Airflow 2.11 and 3.x may bring.
+        backoff = tenacity.wait_exponential(
+            multiplier=self.initial_backoff_seconds, max=self.max_backoff_seconds
+        ) + tenacity.wait_random(0, self.jitter_seconds)
         return float(backoff(state))
 
     def _kwargs(self, idempotent: bool, action: str) -> dict[str, Any]:
