@@ -26,7 +26,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Self
 
 from botcity_provider.emulator.app import create_app
 from botcity_provider.emulator.cli import KEY_ENV, RUNNER_TOKENS_ENV
@@ -66,7 +66,7 @@ class EmulatorHandle:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, login={self.login!r})"
 
-    def __enter__(self) -> EmulatorHandle:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import overload
 
 
@@ -29,7 +29,8 @@ def iso(epoch_seconds: float | None) -> str | None:
     """
     if epoch_seconds is None:
         return None
-    moment = datetime.fromtimestamp(epoch_seconds, UTC)
+    millis = round(epoch_seconds * 1000)
+    moment = datetime.fromtimestamp(millis // 1000, UTC) + timedelta(milliseconds=millis % 1000)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -1,0 +1,126 @@
+"""The pure lifecycle tables, driven with a fake clock: no server, no sleeping."""
+
+from __future__ import annotations
+
+import pytest
+
+from botcity_provider.emulator.errors import ApiError
+from botcity_provider.emulator.lifecycle import (
+    INTERRUPT_REACTION_SECONDS,
+    TRANSITIONS,
+    Event,
+    TaskRecord,
+    advance,
+    apply_update,
+    classify,
+    new_task,
+)
+from botcity_provider.emulator.schemas import TASK_STATES, parse_new_task, parse_task_update
+
+T0 = 1_800_000_000.0
+
+
+def _task(**overrides: object) -> TaskRecord:
+    spec = parse_new_task(
+        {"activityLabel": "demo", "parameters": {"_emulator": overrides} if overrides else {}}
+    )
+    return new_task(1, spec, login="demo", queue_seconds=1.0, run_seconds=2.0, at=T0)
+
+
+def test_every_event_has_an_effect_in_every_state() -> None:
+    assert {(event, state) for event in Event for state in TASK_STATES} == set(TRANSITIONS)
+
+
+@pytest.mark.parametrize(
+    ("body", "event"),
+    [
+        ({"state": "START"}, Event.RESTART),
+        ({"state": "FINISHED", "finishStatus": "SUCCESS"}, Event.FINISH),
+        ({"finishStatus": "FAILED"}, Event.FINISH),
+        ({"state": "CANCELED"}, Event.CANCEL),
+        ({"interrupted": True, "killed": True}, Event.KILL),
+        ({"interrupted": True}, Event.INTERRUPT),
+        ({"priority": 3}, Event.FLAGS),
+    ],
+)
+def test_classify(body: dict[str, object], event: Event) -> None:
+    assert classify(body) is event
+
+
+def test_transitions_follow_the_clock() -> None:
+    record = _task()
+    assert advance(record, T0 + 0.99) is None and record.state == "START"
+    assert advance(record, T0 + 1.0) == [] and record.state == "RUNNING"
+    assert advance(record, T0 + 2.9) is None
+    assert advance(record, T0 + 3.0) == [] and record.state == "FINISHED"
+    assert record.wire["dateLastModified"].endswith(".000Z")
+
+
+def test_a_late_read_applies_every_due_step_at_the_scheduled_times() -> None:
+    record = _task(outcome="FAILED", errors=["boom"])
+    assert advance(record, T0 + 100) == ["boom"]
+    assert record.wire["dateStartRunning"] < record.wire["dateLastModified"]
+    assert record.wire["finishStatus"] == "FAILED"
+
+
+def test_restart_consumes_the_next_outcome_and_the_last_repeats() -> None:
+    record = _task(outcome=["FAILED", "PARTIALLY_COMPLETED"])
+    statuses = []
+    at = T0
+    for _ in range(3):
+        at += 10
+        advance(record, at)
+        statuses.append(record.wire["finishStatus"])
+        apply_update(record, {"state": "START"}, at)
+    assert statuses == ["FAILED", "PARTIALLY_COMPLETED", "PARTIALLY_COMPLETED"]
+    assert record.schedule.runs == 4
+
+
+def test_interrupt_ends_the_run_after_the_reaction_time() -> None:
+    record = _task(outcome="NEVER")
+    advance(record, T0 + 5)
+    apply_update(record, {"interrupted": True}, T0 + 5)
+    assert advance(record, T0 + 5 + INTERRUPT_REACTION_SECONDS / 2) is None
+    advance(record, T0 + 5 + INTERRUPT_REACTION_SECONDS)
+    assert (record.state, record.wire["finishMessage"]) == ("FINISHED", "Interrupted at the user's request")
+
+
+def test_a_natural_finish_before_the_interrupt_is_noticed_wins() -> None:
+    record = _task(run_seconds=0.1)
+    advance(record, T0 + 1.05)
+    apply_update(record, {"interrupted": True}, T0 + 1.05)
+    advance(record, T0 + 10)
+    assert record.wire["finishStatus"] == "SUCCESS"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"activityLabel": ""}, "activityLabel"),
+        ({"activityLabel": "   "}, "activityLabel"),
+        ({}, "activityLabel"),
+        ({"activityLabel": "a", "priority": 11}, "priority"),
+        ({"activityLabel": "a", "priority": -1}, "priority"),
+        ({"activityLabel": "a", "priority": True}, "priority"),
+        ({"activityLabel": "a", "parameters": [1]}, "parameters"),
+        ({"activityLabel": "a", "parameters": "x"}, "parameters"),
+        ({"activityLabel": "a", "minExecutionDate": "tomorrow"}, "minExecutionDate"),
+        ({"activityLabel": "a", "parameters": {"_emulator": {"outcome": "MAYBE"}}}, "_emulator.outcome"),
+        ({"activityLabel": "a", "parameters": {"_emulator": {"outcom": "FAILED"}}}, "_emulator.outcom"),
+        ({"activityLabel": "a", "parameters": {"_emulator": {"items": [1, 2]}}}, "_emulator.items"),
+        ({"activityLabel": "a", "parameters": {"_emulator": []}}, "_emulator"),
+    ],
+)
+def test_invalid_task_bodies_name_the_field(body: dict[str, object], field: str) -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_new_task(body)
+    assert caught.value.status == 400 and field in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "body", [{"state": "RUNNING"}, {"finishStatus": "OK"}, {"totalItems": -1}, {"interrupted": "yes"}, []]
+)
+def test_invalid_updates_are_refused(body: object) -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_task_update(body)
+    assert caught.value.status == 400
