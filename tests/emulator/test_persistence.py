@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -17,30 +18,39 @@ from botcity_provider.emulator.testing import serve_in_subprocess
 from .helpers import Api, wait_for
 
 
+def _bulk_create(api: Api, count: int) -> list[int]:
+    session = requests.Session()
+    session.headers.update({"token": api.token or ""})
+    return [
+        session.post(f"{api.emulator.url}/api/v2/task", json={"activityLabel": "bulk"}, timeout=5).json()[
+            "id"
+        ]
+        for _ in range(count)
+    ]
+
+
+def _seed_objects(api: Api) -> dict[str, Any]:
+    """Create one object of every persistent kind; return what the checks after the restart need."""
+    flaky = api.create_task("flaky", parameters={"_emulator": {"outcome": ["FAILED", "SUCCESS"]}})
+    artifact = api.post("/api/v2/artifact", json={"taskId": flaky["id"], "name": "data.bin"}).json()
+    payload = bytes(range(256)) * 100
+    files = {"file": ("data.bin", io.BytesIO(payload))}
+    assert api.post(f"/api/v2/artifact/log/{artifact['id']}", files=files).ok
+    secrets = [{"key": "k", "value": "v"}]
+    assert api.post("/api/v2/credential", json={"label": "vault", "secrets": secrets}).ok
+    assert api.post("/api/v2/datapool", json={"label": "pool"}).ok
+    entry = api.post("/api/v2/datapool/pool/push", json={"values": {"n": 1}}).json()
+    return {"flaky": flaky["id"], "artifact": artifact["id"], "payload": payload, "entry": entry["id"]}
+
+
 def test_state_survives_sigkill(tmp_path: Path) -> None:
     state = tmp_path / "maestro.jsonl"
     emulator = serve_in_subprocess(state_file=state, queue_seconds=0.2, run_seconds=0.3)
     try:
         api = Api(emulator)
         token = api.login()
-        session = requests.Session()
-        session.headers.update({"token": token})
-        ids = [
-            session.post(f"{emulator.url}/api/v2/task", json={"activityLabel": "bulk"}, timeout=5).json()[
-                "id"
-            ]
-            for _ in range(200)
-        ]
-        flaky = api.create_task("flaky", parameters={"_emulator": {"outcome": ["FAILED", "SUCCESS"]}})
-        artifact = api.post("/api/v2/artifact", json={"taskId": flaky["id"], "name": "data.bin"}).json()
-        payload = bytes(range(256)) * 100
-        files = {"file": ("data.bin", io.BytesIO(payload))}
-        assert api.post(f"/api/v2/artifact/log/{artifact['id']}", files=files).ok
-        assert api.post(
-            "/api/v2/credential", json={"label": "vault", "secrets": [{"key": "k", "value": "v"}]}
-        ).ok
-        assert api.post("/api/v2/datapool", json={"label": "pool"}).ok
-        entry = api.post("/api/v2/datapool/pool/push", json={"values": {"n": 1}}).json()
+        ids = _bulk_create(api, 200)
+        seeded = _seed_objects(api)
         old_pid = emulator.pid
 
         emulator.restart(kill=True)
@@ -49,20 +59,20 @@ def test_state_survives_sigkill(tmp_path: Path) -> None:
         listing = api.get("/api/v2/task", params={"size": 1000, "sort": "id,asc"}).json()
         assert [t["id"] for t in listing["content"]][:200] == ids
         assert token in emulator.tokens()
-        assert api.get(f"/api/v2/artifact/{artifact['id']}/file").content == payload
+        assert api.get(f"/api/v2/artifact/{seeded['artifact']}/file").content == seeded["payload"]
         assert api.get("/api/v2/credential/vault/key/k").text == "v"
-        assert api.get(f"/api/v2/datapool/pool/entry/{entry['id']}").json()["values"] == {"n": 1}
-        done = wait_for(lambda: api.task(flaky["id"]), lambda t: t["state"] == "FINISHED")
-        assert done["finishStatus"] == "FAILED"
-        api.update(flaky["id"], {"state": "START"})
-        emulator.restart(kill=True)
+        assert api.get(f"/api/v2/datapool/pool/entry/{seeded['entry']}").json()["values"] == {"n": 1}
+        flaky = seeded["flaky"]
         assert (
-            wait_for(lambda: api.task(flaky["id"]), lambda t: t["state"] == "FINISHED")["finishStatus"]
-            == "SUCCESS"
+            wait_for(lambda: api.task(flaky), lambda t: t["state"] == "FINISHED")["finishStatus"] == "FAILED"
         )
-        assert api.create_task()["id"] > flaky["id"]
-        second = api.post("/api/v2/artifact", json={"taskId": flaky["id"], "name": "b"}).json()
-        assert second["id"] > artifact["id"]
+        api.update(flaky, {"state": "START"})
+        emulator.restart(kill=True)
+        finished = wait_for(lambda: api.task(flaky), lambda t: t["state"] == "FINISHED")
+        assert finished["finishStatus"] == "SUCCESS"
+        assert api.create_task()["id"] > flaky
+        second = api.post("/api/v2/artifact", json={"taskId": flaky, "name": "b"}).json()
+        assert second["id"] > seeded["artifact"]
     finally:
         emulator.stop()
     assert emulator.process is None

@@ -126,7 +126,12 @@ def new_task(
         errors=list(o.errors),
         ignore_interrupt=o.ignore_interrupt,
     )
-    wire: dict[str, Any] = {
+    return TaskRecord(wire=_initial_wire(task_id, spec, login, at), schedule=schedule)
+
+
+def _initial_wire(task_id: int, spec: NewTask, login: str, at: float) -> dict[str, Any]:
+    """Return the task JSON of a new task (field list of maestro-api.md §6.1)."""
+    return {
         "id": task_id,
         "state": "START",
         "parameters": spec.parameters,
@@ -151,7 +156,6 @@ def new_task(
         "priority": spec.priority,
         **dict.fromkeys(ITEM_KEYS),
     }
-    return TaskRecord(wire=wire, schedule=schedule)
 
 
 # --- time-triggered transitions (the emulated runner and bot) -------------------------------------------
