@@ -18,8 +18,12 @@ def emulator_of(request: Request) -> Emulator:
     return cast(Emulator, request.app.state.emulator)
 
 
-def authenticated(request: Request) -> Emulator:
-    """FastAPI dependency: refuse the request with 401 unless it carries a live token."""
+async def authenticated(request: Request) -> Emulator:
+    """FastAPI dependency: refuse the request with 401 unless it carries a live token.
+
+    It is ``async`` on purpose: FastAPI runs plain functions in a thread pool, which would cost a thread hop
+    per request and touch the store from outside the event loop.
+    """
     emulator = emulator_of(request)
     emulator.authenticate(request.headers, now())
     return emulator
