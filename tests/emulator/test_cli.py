@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 import requests
+from botcity.maestro import AutomationTaskFinishStatus, BotMaestroSDK
 
 READY = re.compile(r"^Maestro emulator ready at http://127\.0\.0\.1:(\d+)\n$")
 MODULE = [sys.executable, "-m", "botcity_provider.emulator"]
@@ -102,6 +103,20 @@ def test_no_key_or_token_in_any_output() -> None:
     assert "POST /api/v2/task" in err, "the access log should be on"
     for secret in [key, "nope-wrong", runner, *tokens]:
         assert secret not in out and secret not in err
+
+
+def test_runner_token_flag_serves_from_sys_args(monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = "emu_runner-from-the-cli"
+    with running([*MODULE, "--port", "0", "--runner-token", runner]) as (process, url):
+        headers = {"token": runner}
+        created = requests.post(
+            f"{url}/api/v2/task", json={"activityLabel": "bot"}, headers=headers, timeout=5
+        )
+        monkeypatch.setattr(sys, "argv", ["bot.py", url, str(created.json()["id"]), runner, "demo"])
+        maestro = BotMaestroSDK.from_sys_args()
+        maestro.finish_task(maestro.task_id, AutomationTaskFinishStatus.SUCCESS, "done", 2, 2, 0)
+        assert maestro.get_task(maestro.task_id).finish_message == "done"
+        assert _stop(process, signal.SIGTERM)[0] == 0
 
 
 def test_invalid_fault_flag_is_a_usage_error() -> None:

@@ -249,3 +249,20 @@ def test_reset_restores_the_start_up_faults() -> None:
         assert requests.get(emulator.url + VERSION, timeout=5).status_code == 200
         emulator.reset()
         assert requests.get(emulator.url + VERSION, timeout=5).status_code == 503
+
+
+async def test_drop_in_process_raises_a_connection_error() -> None:
+    """Without a socket to abort (``httpx.ASGITransport``) a drop still surfaces as a connection error."""
+    from botcity_provider.emulator import EmulatorConfig, create_app
+
+    app = create_app(EmulatorConfig(faults={"lost_create_rate": 1.0}))
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://maestro") as client:
+            body = {"login": "demo", "key": "demo-key"}
+            token = (await client.post("/api/v2/workspace/login", json=body)).json()["accessToken"]
+            with pytest.raises(ConnectionResetError):
+                await client.post("/api/v2/task", json={"activityLabel": "demo"}, headers={"token": token})
+        assert len(app.emulator.store.tasks) == 1
+    finally:
+        app.emulator.close()

@@ -32,8 +32,10 @@ async def drop_connection(send: Send) -> None:
     Under uvicorn the ``send`` callable is a method of the request cycle, which holds the socket transport:
     aborting it closes the connection before any response byte, so ``requests`` raises ``ConnectionError``
     and ``httpx`` ``RemoteProtocolError``. We then wait for uvicorn to notice the loss, otherwise it would
-    try to answer 500 on the dead connection. Elsewhere (an in-process ASGI transport) the fallback promises
-    a body through ``Content-Length`` and stops short of it, which clients also report as a broken transfer.
+    try to answer 500 on the dead connection. Elsewhere the fallback promises a body through
+    ``Content-Length``, stops short of it and raises ``ConnectionResetError``: a server then closes the
+    connection mid-body (a broken transfer to the client) and an in-process transport such as
+    ``httpx.ASGITransport`` hands the error to the caller.
     """
     cycle: Any = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
@@ -47,6 +49,7 @@ async def drop_connection(send: Send) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", b"1024")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": b'{"id":', "more_body": True})
+    raise ConnectionResetError("connection dropped by the Maestro emulator (fault injection)")
 
 
 async def _discard(message: Message) -> None:
