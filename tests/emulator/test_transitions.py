@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from botcity_provider.emulator.errors import ApiError
 from botcity_provider.emulator.lifecycle import (
@@ -124,3 +126,40 @@ def test_invalid_updates_are_refused(body: object) -> None:
     with pytest.raises(ApiError) as caught:
         parse_task_update(body)
     assert caught.value.status == 400
+
+
+UPDATES = [
+    {"state": "START"},
+    {"state": "FINISHED", "finishStatus": "SUCCESS", "finishMessage": "ok"},
+    {"state": "CANCELED"},
+    {"interrupted": True},
+    {"interrupted": True, "killed": True},
+    {"priority": 4},
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    outcome=st.sampled_from(["SUCCESS", "FAILED", "NEVER", ["FAILED", "SUCCESS"]]),
+    steps=st.lists(st.one_of(st.floats(0, 4), st.sampled_from(UPDATES)), max_size=25),
+)
+def test_invariants_hold_for_any_sequence(outcome: object, steps: list[object]) -> None:
+    record = _task(outcome=outcome)
+    at, restarts = T0, 0
+    for step in steps:
+        if isinstance(step, float):
+            at += step
+            advance(record, at)
+            assert advance(record, at) is None, "advancing twice to the same time must be a no-op"
+        else:
+            assert isinstance(step, dict)
+            advance(record, at)
+            apply_update(record, parse_task_update(step), at)
+            restarts += step.get("state") == "START"
+        wire = record.wire
+        assert record.state in TASK_STATES and record.schedule.runs == 1 + restarts
+        if record.state in ("START", "RUNNING", "CANCELED"):
+            assert wire["finishStatus"] is None
+        if record.state == "START":
+            assert wire["dateStartRunning"] is None and wire["machineId"] is None
+        assert wire["dateLastModified"] >= wire["dateCreation"]
