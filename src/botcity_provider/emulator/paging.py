@@ -116,3 +116,18 @@ def created_since(params: QueryParams, at: float) -> str | None:
     if days < 0:
         raise bad_request("days", f"must not be negative, got {days}")
     return iso(at - days * 86400.0)
+
+
+def select(
+    items: Iterable[dict[str, Any]], params: QueryParams, at: float, exact: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Keep the items created in the last ``days`` days (when given) whose fields named in ``exact`` equal
+    the query parameters of the same name (when given; compared as text, as query values are)."""
+    since = created_since(params, at)
+    wanted = {name: params[name] for name in exact if params.get(name)}
+    return [
+        item
+        for item in items
+        if (since is None or item["dateCreation"] >= since)
+        and all(str(item.get(name)) == value for name, value in wanted.items())
+    ]

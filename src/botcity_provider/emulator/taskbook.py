@@ -9,7 +9,7 @@ from starlette.datastructures import QueryParams
 from botcity_provider.emulator.config import EmulatorConfig
 from botcity_provider.emulator.errors import ApiError, bad_request, not_found
 from botcity_provider.emulator.lifecycle import TaskRecord, advance, apply_update, new_task
-from botcity_provider.emulator.paging import created_since
+from botcity_provider.emulator.paging import select
 from botcity_provider.emulator.records import error_record, new_id
 from botcity_provider.emulator.schemas import TASK_STATES, NewTask, parse_task_update
 from botcity_provider.emulator.stats import Stats
@@ -113,18 +113,11 @@ class TaskBook:
         """Return the tasks that pass the listing filters ``days``, ``stateFilter``, ``activityLabel``,
         ``machineId`` (unsorted; the caller pages them)."""
         self.refresh_all(at)
-        since = created_since(params, at)
         states = _state_filter(params.get("stateFilter"))
-        label = params.get("activityLabel") or None
-        machine = params.get("machineId") or None
-        return [
-            record.wire
-            for record in self.store.tasks.values()
-            if (since is None or record.wire["dateCreation"] >= since)
-            and (states is None or record.state in states)
-            and (label is None or record.wire["activityLabel"] == label)
-            and (machine is None or record.wire["machineId"] == machine)
-        ]
+        tasks = select(
+            (r.wire for r in self.store.tasks.values()), params, at, ("activityLabel", "machineId")
+        )
+        return [task for task in tasks if states is None or task["state"] in states]
 
     def describe_all(self, at: float) -> list[dict[str, Any]]:
         """Return every task with its internal schedule (for ``/_emulator/tasks``)."""

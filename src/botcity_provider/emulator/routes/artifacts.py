@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import FileResponse
 
 from botcity_provider.emulator.errors import ApiError, not_found
-from botcity_provider.emulator.paging import created_since, page_request, paginate
+from botcity_provider.emulator.paging import page_request, paginate, select
 from botcity_provider.emulator.records import artifact_record
 from botcity_provider.emulator.routes.common import Auth, read_object, reply, task_of_body
 from botcity_provider.emulator.schemas import optional_str
@@ -59,15 +59,7 @@ async def list_artifacts(request: Request, emulator: Auth) -> Response:
     page = page_request(
         params, fields=SORTABLE_ARTIFACT_FIELDS, default_sort="dateCreation,desc", tiebreak="id"
     )
-    since = created_since(params, now())
-    task_id = params.get("taskId")
-    items = [
-        artifact
-        for artifact in emulator.store.values("artifact")
-        if (since is None or artifact["dateCreation"] >= since)
-        and (not task_id or str(artifact["taskId"]) == task_id)
-    ]
-    return reply(paginate(items, page))
+    return reply(paginate(select(emulator.store.values("artifact"), params, now(), ("taskId",)), page))
 
 
 @router.get("/api/v2/artifact/{artifactId}")

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from botcity_provider.emulator.errors import bad_request
-from botcity_provider.emulator.paging import created_since, page_request, paginate
+from botcity_provider.emulator.paging import page_request, paginate, select
 from botcity_provider.emulator.records import error_record, new_id
 from botcity_provider.emulator.routes.common import Auth, lookup, read_object, reply, task_of_body
 from botcity_provider.emulator.schemas import optional_str
@@ -72,16 +72,7 @@ async def list_errors(request: Request, emulator: Auth) -> Response:
     """List error entries as a Spring page, filtered by ``taskId``, ``automationLabel`` and ``days``."""
     params = request.query_params
     page = page_request(params, fields=SORTABLE_ERROR_FIELDS, default_sort="dateCreation,desc")
-    since = created_since(params, now())
-    task_id = params.get("taskId")
-    label = params.get("automationLabel")
-    items = [
-        entry
-        for entry in emulator.store.values("error")
-        if (since is None or entry["dateCreation"] >= since)
-        and (not task_id or str(entry["taskId"]) == task_id)
-        and (not label or entry["automationLabel"] == label)
-    ]
+    items = select(emulator.store.values("error"), params, now(), ("taskId", "automationLabel"))
     return reply(paginate(items, page))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from botcity_provider.emulator.errors import bad_request
-from botcity_provider.emulator.paging import created_since
+from botcity_provider.emulator.paging import select
 from botcity_provider.emulator.records import log_record, new_id
 from botcity_provider.emulator.routes.common import Auth, lookup, read_object, reply
 from botcity_provider.emulator.schemas import required_str
@@ -99,11 +99,9 @@ def _recent_entries(
 ) -> tuple[list[str], list[dict[str, Any]]]:
     log = lookup(emulator, "log", label, "log")
     labels = [column["label"] for column in log["columns"]]
-    since = created_since(request.query_params, now())
     entries = [
         {"columns": _complete(entry["columns"], labels), "dateCreation": entry["dateCreation"]}
-        for entry in _entries(emulator, label)
-        if since is None or entry["dateCreation"] >= since
+        for entry in select(_entries(emulator, label), request.query_params, now())
     ]
     return labels, entries
 
