@@ -6,7 +6,10 @@ module imports it.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _HOME = Path(tempfile.mkdtemp(prefix="botcity-airflow-home-"))
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags_examples")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "tests" / "dag_files")
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
 
 from botcity_provider.client import (  # noqa: E402 - after the environment is set
@@ -86,3 +89,37 @@ async def async_client(
         token_cache=token_cache,
     ) as maestro:
         yield maestro
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated SQLite metadata database in this run's Airflow home (once per run, about 6 s)."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], env=os.environ, check=True, capture_output=True
+    )
+    return _HOME
+
+
+def connection_json(handle: EmulatorHandle, key: str | None = None) -> str:
+    """An ``AIRFLOW_CONN_...`` value for the emulator, in Airflow's JSON form."""
+    return json.dumps(
+        {
+            "conn_type": "botcity_maestro",
+            "host": handle.url,
+            "login": handle.login,
+            "password": key or handle.key,
+        }
+    )
+
+
+@pytest.fixture
+def maestro_conn(emulator_state: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> EmulatorHandle:
+    """The default Maestro connection, pointed at the (emptied) emulator.
+
+    The process-wide token cache is emptied too: the emulator forgot every token it issued.
+    """
+    from botcity_provider.client import default_token_cache
+
+    default_token_cache().clear()
+    monkeypatch.setenv("AIRFLOW_CONN_BOTCITY_MAESTRO_DEFAULT", connection_json(emulator_state))
+    return emulator_state

@@ -82,11 +82,16 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         self.reattach = reattach
         self._latest: Task | None = None
         self._ended: Task | None = None
+        self._result: int | None = None
 
     def execute(self, context: Context) -> int:
         """Check the rendered arguments, then create (or take over) the task and wait for it."""
         self._check_arguments()
-        return int(self.execute_resumable(context))
+        result = self.execute_resumable(context)
+        # When it takes over a running task, the mixin returns what poll_until_complete returns: nothing.
+        if result is None:
+            result = self._result
+        return int(result)
 
     def _check_arguments(self) -> None:
         from botcity_provider.client import ValidationError
@@ -160,7 +165,7 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         return classify(state, finish or None, self.success_statuses) == "success"
 
     def poll_until_complete(self, external_id: Any, context: Context) -> None:
-        """Wait for the task: defer to the triggerer, or poll here. Raises if it ends badly."""
+        """Wait for the task (defer to the triggerer, or poll here); raise if it ended badly."""
         task_id = int(external_id)
         if self._maestro_task_id != task_id:
             self.publish(context, task_id)
@@ -171,14 +176,20 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
             else self.hook.client.tasks.get(task_id)
         )
         self._ended = self.wait(context, task)
+        self._result = self.finish(self._ended) if self._ended is not None else task_id
 
     def get_job_result(self, external_id: Any, context: Context) -> int:
-        """The Maestro task id, once the task ended well (or exists, without waiting)."""
+        """The task id; for a task an earlier try saw succeed, checked and published first."""
+        if self._result is not None:
+            return self._result
         task_id = int(external_id)
         if self._maestro_task_id != task_id:
             self.publish(context, task_id)
-        if self._ended is None:
-            self._ended = self.hook.client.tasks.get(task_id)
+        self._ended = (
+            self._latest
+            if self._latest and self._latest.id == task_id
+            else self.hook.client.tasks.get(task_id)
+        )
         return self.finish(self._ended)
 
 

@@ -57,6 +57,7 @@ class MaestroTaskSensor(BaseSensorOperator):
         self.success_statuses = normalize_statuses(success_statuses)
         self.maestro_conn_id = maestro_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self._published: int | None = None
 
     @cached_property
     def hook(self) -> MaestroHook:
@@ -79,10 +80,11 @@ class MaestroTaskSensor(BaseSensorOperator):
 
         task_id = self._task_id()
         task = self.hook.client.tasks.get(task_id)
-        ti = context["ti"]
-        if ti.xcom_pull(task_ids=ti.task_id, key=MAESTRO_TASK_ID_KEY, map_indexes=ti.map_index) != task_id:
+        if self._published != task_id:  # once per process: each reschedule-mode poke publishes again
+            ti = context["ti"]
             ti.xcom_push(key=MAESTRO_TASK_ID_KEY, value=task_id)
             ti.xcom_push(key=MaestroTaskLink().xcom_key, value=self.hook.portal_url(task_id))
+            self._published = task_id
         self.log.info("%s", describe(task))
         return task
 

@@ -191,13 +191,24 @@ class TaskPoller:
 
     async def _poll(self, client: AsyncMaestroClient, due: list[_Waiter]) -> None:
         seen: dict[int, Task] = {}
+        limited = False
         for label in sorted({waiter.label for waiter in due if waiter.label}):
             group = [waiter for waiter in self._waiters if waiter.label == label]
-            seen.update(await self._list(client, label, group))
-        covered = [waiter for waiter in self._waiters if waiter.task_id in seen]
-        for waiter in covered:
+            try:
+                seen.update(await self._list(client, label, group))
+            except RateLimitError:
+                limited = True
+        for waiter in [waiter for waiter in self._waiters if waiter.task_id in seen]:
             self._deliver(waiter, seen[waiter.task_id])
         uncovered = [waiter for waiter in due if waiter.task_id not in seen]
+        if limited:
+            # Maestro asked us to slow down: one GET per task now would be the opposite.
+            log.warning(
+                "Maestro is rate limiting task listings; skipping this poll of %d task(s)", len(uncovered)
+            )
+            for waiter in uncovered:
+                waiter.due_at = time.monotonic() + waiter.interval
+            return
         limit = asyncio.Semaphore(CONCURRENT_GETS)
         await asyncio.gather(*(self._get(client, waiter, limit) for waiter in uncovered))
 
@@ -219,6 +230,8 @@ class TaskPoller:
                     break
                 if oldest is not None and _older(page.content, oldest):
                     break
+        except RateLimitError:
+            raise
         except MaestroError as exc:
             log.warning("Listing tasks of %r failed (%s); looking at each task instead this time", label, exc)
         return found

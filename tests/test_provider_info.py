@@ -1,0 +1,102 @@
+"""The provider registers with Airflow: a mistake in its metadata would break every `import airflow`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from botcity_provider.get_provider_info import CONNECTION_FIELDS, get_provider_info
+
+
+def test_provider_info_matches_airflows_schema() -> None:
+    schema = json.loads(resources.files("airflow").joinpath("provider_info.schema.json").read_text())
+    jsonschema.validate(get_provider_info(), schema)
+
+
+def test_connection_fields_match_the_declarative_form_schema() -> None:
+    schema = json.loads(resources.files("airflow").joinpath("provider.yaml.schema.json").read_text())
+    connection = schema["properties"]["connection-types"]["items"]["properties"]
+    (conn_type,) = get_provider_info()["connection-types"]
+    jsonschema.validate(conn_type["conn-fields"], connection["conn-fields"])
+    jsonschema.validate(conn_type["ui-field-behaviour"], connection["ui-field-behaviour"])
+
+
+def test_every_declared_class_and_module_imports() -> None:
+    import importlib
+
+    info = get_provider_info()
+    modules = [
+        m
+        for kind in ("hooks", "operators", "sensors", "triggers")
+        for e in info[kind]
+        for m in e["python-modules"]
+    ]
+    classes = [info["connection-types"][0]["hook-class-name"], *info["extra-links"]]
+    for name in modules:
+        importlib.import_module(name)
+    for dotted in classes:
+        module, _, attr = dotted.rpartition(".")
+        assert hasattr(importlib.import_module(module), attr), dotted
+
+
+def test_providers_manager_sees_hook_link_trigger_and_form() -> None:
+    from airflow.providers_manager import ProvidersManager
+
+    manager = ProvidersManager()
+    assert "airflow-provider-botcity" in manager.providers
+    hook = manager.hooks["botcity_maestro"]
+    assert hook is not None
+    assert hook.hook_class_name == "botcity_provider.hooks.maestro.MaestroHook"
+    assert hook.connection_id_attribute_name == "maestro_conn_id"
+    assert hook.hook_name == "BotCity Maestro"
+    assert "botcity_provider.links.maestro.MaestroTaskLink" in manager.extra_links_class_names
+    assert any(t.package_name == "airflow-provider-botcity" for t in manager.trigger)
+    widgets = manager.connection_form_widgets
+    assert set(f"extra__botcity_maestro__{name}" for name in CONNECTION_FIELDS) <= set(widgets)
+    behaviour = manager.field_behaviours["botcity_maestro"]
+    assert behaviour["relabeling"]["password"] == "Workspace key"
+    assert "schema" in behaviour["hidden_fields"]
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["providers", "list"], "airflow-provider-botcity"),
+        (["providers", "hooks"], "botcity_provider.hooks.maestro.MaestroHook"),
+        (["providers", "links"], "botcity_provider.links.maestro.MaestroTaskLink"),
+        (["providers", "triggers"], "botcity_provider.triggers.maestro"),
+    ],
+)
+def test_airflow_cli_lists_the_provider(command: list[str], expected: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", *command],
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert expected in done.stdout
+
+
+def test_hook_classmethods_agree_with_declared_form() -> None:
+    from botcity_provider.hooks.maestro import MaestroHook
+
+    behaviour = MaestroHook.get_ui_field_behaviour()
+    declared = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
+    assert behaviour["relabeling"] == declared["relabeling"]
+    assert behaviour["hidden_fields"] == declared["hidden-fields"]
+
+
+def test_hook_form_widgets_are_built_when_wtforms_exists() -> None:
+    pytest.importorskip("wtforms", reason="wtforms comes with Airflow 2.x's Flask UI only")
+    from botcity_provider.hooks.maestro import MaestroHook
+
+    widgets = MaestroHook.get_connection_form_widgets()
+    assert set(widgets) == set(CONNECTION_FIELDS)
