@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -57,12 +58,17 @@ def _checked_server(server: object) -> str:
     if not isinstance(server, str) or not server.strip():
         raise ValidationError("server", "is empty; give the Maestro URL, e.g. https://developers.botcity.dev")
     text = server.strip()
+    if _USERINFO.match(text):
+        # A URL is printed in logs and errors: credentials belong in login and key. Checked first, so
+        # that no message below can repeat a password.
+        raise ValidationError("server", "must not contain a user or password; use login and key")
     if "://" not in text:
         raise ValidationError("server", f"{text!r} has no scheme; write it in full, e.g. https://{text}")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("server", f"{text!r} is not an http(s) URL with a host")
-    if parts.username or parts.password:
-        # A URL is printed in logs and errors: credentials belong in login and key.
-        raise ValidationError("server", "must not contain a user or password; use login and key")
     return text.rstrip("/")
+
+
+# "user[:password]@" before the host, with or without a scheme.
+_USERINFO = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://)?[^/?#@]*@")

@@ -83,7 +83,7 @@ class Call(Generic[T]):
     doing: str
     parse: Callable[[RawResponse], T]
     query: tuple[tuple[str, str], ...] = ()
-    json: Any = None
+    json: Any = field(default=None, repr=False)  # the login body holds the key
     upload: Upload | None = None
     download_to: Path | None = None
     idempotent: bool = True
@@ -99,13 +99,14 @@ class Call(Generic[T]):
 
 @dataclass(frozen=True)
 class RequestSpec:
-    """A request ready for a transport. Its ``repr`` hides the headers, which carry the token."""
+    """A request ready for a transport. Its ``repr`` hides the headers (the token) and the body (the
+    login body holds the key)."""
 
     method: str
     url: str
     headers: Mapping[str, str] = field(repr=False)
     query: tuple[tuple[str, str], ...] = ()
-    content: bytes | None = None
+    content: bytes | None = field(default=None, repr=False)
     upload: Upload | None = None
     download_to: Path | None = None
     timeout_seconds: float = 30.0

@@ -73,7 +73,7 @@ def create_task(
 
 def get_task(task_id: object) -> Call[Task]:
     """``GET /api/v2/task/{id}``."""
-    ident = check.task_id(task_id)
+    ident = check.task_id(task_id, "task_id")
     return Call("GET", path("/api/v2/task/{}", ident), f"Getting task {ident}", _task, hint=TASK_HINT)
 
 
@@ -100,6 +100,8 @@ def list_tasks(
         query.append(("days", str(days)))
     if activity_label is not None:
         query.append(("activityLabel", check.activity_label(activity_label)))
+    if isinstance(states, str):  # a str is an iterable of str: "RUNNING" would become "R,U,N,..."
+        raise ValidationError("states", f"must be a list of states, e.g. [{states!r}], not one string")
     if states:
         query.append(("stateFilter", ",".join(str(state) for state in states)))
     if machine_id:
@@ -108,7 +110,7 @@ def list_tasks(
 
 
 def _update(task_id: object, body: dict[str, Any], doing: str, *, idempotent: bool = True) -> Call[Task]:
-    ident = check.task_id(task_id)
+    ident = check.task_id(task_id, "task_id")
     return Call(
         "POST",
         path("/api/v2/task/{}", ident),
@@ -165,7 +167,7 @@ def kill_task(task_id: object) -> Call[Task]:
 
 def create_artifact(task_id: object, name: str) -> Call[Artifact]:
     """``POST /api/v2/artifact``: the artifact's record, before its file is sent."""
-    ident = check.task_id(task_id)
+    ident = check.task_id(task_id, "task_id")
     return Call(
         "POST",
         "/api/v2/artifact",
@@ -212,21 +214,22 @@ def list_artifacts(*, days: int = 7, page: int = 0, size: int = 100) -> Call[Pag
     return Call("GET", "/api/v2/artifact", "Listing artifacts", parse, query)
 
 
-def download_artifact(artifact_id: object, destination: Path) -> Call[Path]:
+def download_artifact(artifact_id: object, destination: object) -> Call[Path]:
     """``GET /api/v2/artifact/{id}/file``, streamed into ``destination``."""
     ident = check.artifact_id(artifact_id)
+    target = check.destination(destination)
     return Call(
         "GET",
         path("/api/v2/artifact/{}/file", ident),
         f"Downloading artifact {ident}",
-        lambda raw: destination,
-        download_to=destination,
+        lambda raw: target,
+        download_to=target,
     )
 
 
 def list_errors(task_id: object, *, days: int = 30, page: int = 0, size: int = 50) -> Call[Page[TaskError]]:
     """``GET /api/v2/error``: the errors bots reported for one task, newest first."""
-    ident = check.task_id(task_id)
+    ident = check.task_id(task_id, "task_id")
     query = (
         ("taskId", str(ident)),
         ("days", str(days)),
@@ -240,7 +243,7 @@ def list_errors(task_id: object, *, days: int = 30, page: int = 0, size: int = 5
 
 def create_alert(task_id: object, title: str, message: str, alert_type: AlertType | str) -> Call[Alert]:
     """``POST /api/v2/alerts`` (plural, as the API spells it)."""
-    ident = check.task_id(task_id)
+    ident = check.task_id(task_id, "task_id")
     if alert_type not in AlertType.__members__.values():
         raise ValidationError("alert_type", f"must be INFO, WARN or ERROR, got {alert_type!r}")
     body = {"taskId": ident, "title": title, "message": message, "type": str(alert_type)}
@@ -253,7 +256,7 @@ def create_alert(task_id: object, title: str, message: str, alert_type: AlertTyp
 def push_datapool_entry(label: str, values: Mapping[str, Any], priority: int) -> Call[DatapoolEntry]:
     """``POST /api/v2/datapool/{label}/push``: add an item for bots to take."""
     if not isinstance(label, str) or not label.strip():
-        raise ValidationError("datapool_label", "is empty; give the datapool's label")
+        raise ValidationError("label", "is empty; give the datapool's label")
     body = {"priority": check.priority(priority), "values": check.json_parameters(values, "values")}
     parse = model_parser(DatapoolEntry, "Pushing the datapool item")
     return Call(
@@ -270,7 +273,7 @@ def push_datapool_entry(label: str, values: Mapping[str, Any], priority: int) ->
 def datapool_summary(label: str) -> Call[DatapoolSummary]:
     """``GET /api/v2/datapool/{label}/summary``: counts of items by state."""
     if not isinstance(label, str) or not label.strip():
-        raise ValidationError("datapool_label", "is empty; give the datapool's label")
+        raise ValidationError("label", "is empty; give the datapool's label")
     parse = model_parser(DatapoolSummary, "Reading the datapool summary")
     doing = f"Reading the summary of datapool {label!r}"
     return Call(

@@ -235,7 +235,7 @@ class Artifacts(_Resource):
 
     def download(self, artifact_id: int | str, destination: str | Path) -> Path:
         """Stream an artifact's file to ``destination``; the file appears whole or not at all."""
-        return self._client._call(api.download_artifact(artifact_id, Path(destination)))
+        return self._client._call(api.download_artifact(artifact_id, destination))
 
 
 class AsyncArtifacts(_AsyncResource):
@@ -255,7 +255,7 @@ class AsyncArtifacts(_AsyncResource):
 
     async def download(self, artifact_id: int | str, destination: str | Path) -> Path:
         """Stream an artifact's file to ``destination``; the file appears whole or not at all."""
-        return await self._client._call(api.download_artifact(artifact_id, Path(destination)))
+        return await self._client._call(api.download_artifact(artifact_id, destination))
 
 
 class Errors(_Resource):

@@ -17,6 +17,7 @@ from ._errors import ValidationError
 __all__ = [
     "activity_label",
     "artifact_id",
+    "destination",
     "json_parameters",
     "min_execution_date",
     "priority",
@@ -126,4 +127,16 @@ def readable_file(value: object, field: str = "path") -> Path:
             handle.read(0)
     except OSError as exc:
         raise ValidationError(field, f"{str(path)!r} cannot be read: {exc.strerror or exc}") from None
+    return path
+
+
+def destination(value: object, field: str = "destination") -> Path:
+    """A path a download can be written to: not a folder, and in a folder that exists."""
+    if not isinstance(value, str | os.PathLike):
+        raise ValidationError(field, f"must be a file path, got {type(value).__name__}")
+    path = Path(value)
+    if path.is_dir():
+        raise ValidationError(field, f"{str(path)!r} is a directory; give the file's path")
+    if not path.parent.is_dir():
+        raise ValidationError(field, f"the folder {str(path.parent)!r} does not exist")
     return path
