@@ -19,7 +19,7 @@ help:  ## list the targets
 
 $(STAMP): pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen --python $(PYTHON) --extra emulator --group dev
+	$(UV) sync --frozen --python $(PYTHON) --extra emulator --group dev --group docs --group ui --group bench
 	@touch $@
 
 venv: $(STAMP)  ## create or update .venv from uv.lock

@@ -1,7 +1,9 @@
 """The whole job in one DAG: create a bot task and wait, hand a bot a file, cancel a stuck bot, and
 restart a bot that failed.
 
-Runs against BotCity Maestro or, for trying it out, the bundled emulator (``make demo``). The
+Runs against BotCity Maestro or, for trying it out, the bundled emulator (``make demo``). Whether the
+waits run in the triggerer (freeing the worker slot) or on the worker follows ``[operators]
+default_deferrable``, which ``make demo`` turns on; pass ``deferrable=True`` to choose it per task. The
 ``_emulator`` parameters tell the emulator how each bot behaves; a real bot never sees them unless you
 keep them, so drop them when you point the connection at your workspace.
 """
@@ -32,13 +34,12 @@ with DAG(
     tags=["botcity", "example"],
     doc_md=__doc__,
 ) as dag:
-    # 1. Create a task and wait for the bot, in the triggerer: no worker slot is held meanwhile.
+    # 1. Create a task and wait for the bot.
     run_payroll_bot = MaestroCreateTaskOperator(
         task_id="run_payroll_bot",
         activity_label="payroll-bot",
         parameters={"month": "{{ ds }}", "_emulator": {"run_seconds": 3, "items": [120, 118, 2]}},
         priority=5,
-        deferrable=True,
         poll_interval=1,
     )
 
@@ -63,15 +64,15 @@ with DAG(
         task_id="upload_invoices", maestro_task_id=queue_invoice_bot.output, path=write_invoices()
     )
     wait_invoice_bot = MaestroTaskSensor(
-        task_id="wait_invoice_bot", maestro_task_id=queue_invoice_bot.output, deferrable=True, poke_interval=1
+        task_id="wait_invoice_bot", maestro_task_id=queue_invoice_bot.output, poke_interval=1
     )
     upload_invoices >> wait_invoice_bot
 
-    # 3. Stop a bot that would never end on its own.
+    # 3. Cancel a bot still waiting in the queue (it would never end on its own).
     start_report_bot = MaestroCreateTaskOperator(
         task_id="start_report_bot",
         activity_label="report-bot",
-        parameters={"_emulator": {"outcome": "NEVER", "queue_seconds": 0.5}},
+        parameters={"_emulator": {"outcome": "NEVER", "queue_seconds": 60}},
         wait_for_completion=False,
     )
     cancel_report_bot = MaestroCancelTaskOperator(
@@ -89,14 +90,12 @@ with DAG(
                 "errors": ["TimeoutError: CRM portal did not answer in 30 s"],
             }
         },
-        deferrable=True,
         poll_interval=1,
     )
     restart_crm_bot = MaestroRestartTaskOperator(
         task_id="restart_crm_bot",
         maestro_task_id="{{ ti.xcom_pull(task_ids='run_crm_bot', key='maestro_task_id') }}",
         trigger_rule="all_failed",
-        deferrable=True,
         poll_interval=1,
     )
     run_crm_bot >> restart_crm_bot

@@ -1,0 +1,49 @@
+"""Hand a bot its input file, then let it run.
+
+Maestro attaches files to a task, so the task is created first, its file uploaded (streamed: any size,
+constant memory), and the bot is told when it may start with ``min_execution_date``: a runner does not
+pick the task up before then, so the file is always there first. A sensor then waits for the bot.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from airflow.providers.common.compat.sdk import DAG, task
+
+from botcity_provider.operators.maestro import MaestroCreateTaskOperator, MaestroUploadArtifactOperator
+from botcity_provider.sensors.maestro import MaestroTaskSensor
+
+with DAG(
+    dag_id="maestro_upload_then_run",
+    start_date=datetime(2026, 1, 1),
+    schedule=None,
+    catchup=False,
+    tags=["botcity", "example"],
+    doc_md=__doc__,
+) as dag:
+
+    @task
+    def export_orders() -> str:
+        path = Path(tempfile.mkdtemp(prefix="orders-")) / "orders.csv"
+        with path.open("w", newline="") as out:
+            rows = csv.writer(out)
+            rows.writerow(["order", "customer", "total"])
+            rows.writerows([f"ORD-{n:05d}", f"customer-{n % 37}", n * 3] for n in range(1, 501))
+        return str(path)
+
+    queue_bot = MaestroCreateTaskOperator(
+        task_id="queue_order_bot",
+        activity_label="order-entry-bot",
+        parameters={"input": "orders.csv", "_emulator": {"queue_seconds": 2, "run_seconds": 2}},
+        min_execution_date="{{ macros.datetime.utcnow() + macros.timedelta(seconds=2) }}",
+        wait_for_completion=False,
+    )
+    upload = MaestroUploadArtifactOperator(
+        task_id="upload_orders", maestro_task_id=queue_bot.output, path=export_orders(), name="orders.csv"
+    )
+    wait = MaestroTaskSensor(task_id="wait_order_bot", maestro_task_id=queue_bot.output, poke_interval=1)
+    upload >> wait

@@ -1,0 +1,131 @@
+"""Every example DAG, run as a user runs it: `airflow dags test`, against the emulator, deferred and not."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from botcity_provider.client import MaestroClient
+from tests.conftest import ROOT, connection_json
+
+EXAMPLES = ROOT / "dags_examples"
+MODES = {"deferred": "True", "polled": "False"}
+
+
+def dags_test(handle, dag_id: str, mode: str, tmp_path: Path) -> str:
+    env = dict(os.environ)
+    env.update(
+        AIRFLOW__CORE__DAGS_FOLDER=str(EXAMPLES),
+        AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE=MODES[mode],
+        AIRFLOW_CONN_BOTCITY_MAESTRO_DEFAULT=connection_json(handle),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "test", dag_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = done.stdout + done.stderr
+    (tmp_path / f"{dag_id}.log").write_text(log)
+    assert done.returncode == 0, log[-4000:]
+    assert "state=success" in log, log[-4000:]
+    return log
+
+
+def by_label(handle) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for task in handle.tasks():
+        found.setdefault(task["activityLabel"], []).append(task)
+    return found
+
+
+def test_every_example_has_a_test() -> None:
+    tested = {
+        "maestro_tour",
+        "maestro_create_and_wait",
+        "maestro_sensor",
+        "maestro_upload_then_run",
+        "maestro_cancel",
+        "maestro_restart",
+        "maestro_mapped",
+    }
+    assert {path.stem for path in EXAMPLES.glob("maestro_*.py")} == tested
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_tour(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    log = dags_test(maestro_conn, "maestro_tour", mode, tmp_path)
+    tasks = by_label(maestro_conn)
+    assert sorted(tasks) == ["crm-bot", "invoice-bot", "payroll-bot", "report-bot"]
+    assert all(len(found) == 1 for found in tasks.values()), "one Maestro task per Airflow task"
+    assert tasks["report-bot"][0]["state"] == "CANCELED"
+    assert tasks["crm-bot"][0]["runs"] == 2, "the failed bot was restarted"
+    assert "CRM portal did not answer" in log
+    assert maestro_conn.stats()["artifacts"] == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_create_and_wait(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    log = dags_test(maestro_conn, "maestro_create_and_wait", mode, tmp_path)
+    (task,) = maestro_conn.tasks()
+    assert task["state"] == "FINISHED"
+    assert "items processed/failed/total: 39/1/40" in log
+    assert ("Waiting for Maestro task" in log) is (mode == "deferred")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sensor(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    log = dags_test(maestro_conn, "maestro_sensor", mode, tmp_path)
+    (task,) = maestro_conn.tasks()
+    assert task["activityLabel"] == "nightly-reconciliation"
+    assert f"Maestro task {task['id']} is FINISHED with status SUCCESS" in log
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_upload_then_run(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    dags_test(maestro_conn, "maestro_upload_then_run", mode, tmp_path)
+    (task,) = maestro_conn.tasks()
+    assert task["state"] == "FINISHED"
+    with MaestroClient(maestro_conn.url, maestro_conn.login, maestro_conn.key) as client:
+        (artifact,) = client.artifacts.list().content
+        assert (artifact.task_id, artifact.name) == (task["id"], "orders.csv")
+        copy = client.artifacts.download(artifact.id, tmp_path / "orders.csv")
+    rows = list(csv.reader(io.StringIO(copy.read_text())))
+    assert rows[0] == ["order", "customer", "total"]
+    assert len(rows) == 501
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cancel(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    log = dags_test(maestro_conn, "maestro_cancel", mode, tmp_path)
+    (task,) = maestro_conn.tasks()
+    assert task["state"] == "FINISHED", "the running bot was killed"
+    assert "Asking running Maestro task" in log
+    assert "killing it" in log
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_restart(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    log = dags_test(maestro_conn, "maestro_restart", mode, tmp_path)
+    (task,) = maestro_conn.tasks()
+    assert task["runs"] == 2
+    assert "MaestroTaskFailedError" in log
+    assert "the CRM portal did not answer in 30 s" in log
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_mapped(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    dags_test(maestro_conn, "maestro_mapped", mode, tmp_path)
+    tasks = maestro_conn.tasks()
+    assert len(tasks) == 50
+    with MaestroClient(maestro_conn.url, maestro_conn.login, maestro_conn.key) as client:
+        keys = {client.tasks.get(task["id"]).parameters["_idempotency_key"].split("|")[4] for task in tasks}
+    assert keys == {str(index) for index in range(50)}, "one Maestro task per map index"
