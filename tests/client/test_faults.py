@@ -50,8 +50,9 @@ async def test_an_expired_token_costs_exactly_one_more_login(
     maestro: Twin, emulator_state: EmulatorHandle
 ) -> None:
     await maestro.tasks.list()
-    emulator_state.set_faults(token_lifetime_seconds=0.2)
-    await asyncio.sleep(0.3)
+    # Long enough that the new token surely outlives the resend, even on a loaded machine.
+    emulator_state.set_faults(token_lifetime_seconds=1.0)
+    await asyncio.sleep(1.1)
     page = await maestro.tasks.list()
     assert page.content == []
     stats = emulator_state.stats()
@@ -244,17 +245,18 @@ async def test_a_create_with_a_key_survives_a_503(kind: str, emulator_state: Emu
 async def test_a_server_that_does_not_answer_in_time_is_a_timeout(
     kind: str, emulator_state: EmulatorHandle
 ) -> None:
-    emulator_state.set_faults(script=[{"match": GET_TASK, "action": "delay", "seconds": 1.0, "count": 2}])
+    emulator_state.set_faults(script=[{"match": GET_TASK, "action": "delay", "seconds": 2.0, "count": 2}])
     policy = RetryPolicy(max_attempts=2, initial_backoff_seconds=0.01, jitter_seconds=0.0)
     async with open_client(
         kind,
         emulator_state.url,
         emulator_state.login,
         emulator_state.key,
-        timeout_seconds=0.3,
+        timeout_seconds=0.5,
         retry=policy,
         token_cache=TokenCache(),
     ) as maestro:
+        await maestro.tasks.list()  # log in first, so only the delayed request can time out
         with pytest.raises(MaestroTimeout) as caught:
             await maestro.tasks.get(1)
     assert isinstance(caught.value, TimeoutError)
