@@ -52,6 +52,17 @@ async def drop_connection(send: Send) -> None:
     raise ConnectionResetError("connection dropped by the Maestro emulator (fault injection)")
 
 
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every APIRoute, also inside included routers: FastAPI 0.16x keeps those as wrappers."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            found.extend(_api_routes(list(inner.routes)))
+    return found
+
+
 async def _discard(message: Message) -> None:
     """Swallow the response of a request whose reply is to be lost."""
 
@@ -72,8 +83,8 @@ class FaultMiddleware:
         self.emulator = emulator
         self._routes: list[tuple[re.Pattern[str], frozenset[str], str]] = [
             (route.path_regex, frozenset(route.methods), route.path)
-            for route in api.routes
-            if isinstance(route, APIRoute) and not route.path.startswith(ADMIN_PREFIX)
+            for route in _api_routes(api.routes)
+            if not route.path.startswith(ADMIN_PREFIX)
         ]
 
     def route_key(self, method: str, path: str) -> str:
