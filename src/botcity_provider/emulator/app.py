@@ -16,6 +16,7 @@ from botcity_provider.emulator.routes import (
     datapools,
     errors,
     logs,
+    portal,
     tasks,
     workspace,
 )
@@ -39,7 +40,7 @@ def create_app(config: EmulatorConfig | None = None) -> FaultMiddleware:
     api.add_exception_handler(ApiError, _api_error)
     api.add_exception_handler(StarletteHTTPException, _http_error)
     api.add_exception_handler(RequestValidationError, _validation_error)
-    return FaultMiddleware(api, emulator)
+    return portal.PortalMiddleware(api, emulator)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
