@@ -30,6 +30,8 @@ DEFAULT_POLL_INTERVAL_SECONDS = 30.0
 TRIGGER_FAIL = "__fail__"
 # Our own deadline must fire before Airflow's: then the task is stopped on the way out.
 DEADLINE_MARGIN_SECONDS = 30.0
+# Tries at stopping a task after giving up on it; the waits between them add up to 11 s at most.
+STOP_ATTEMPTS = 5
 
 
 def seconds(value: float | timedelta | None, field: str) -> float | None:
@@ -202,8 +204,17 @@ class MaestroWaitingOperator(BaseOperator):
         if not self.cancel_on_kill:
             self.log.warning("Leaving Maestro task %s running (%s; cancel_on_kill is off)", task_id, why)
             return
+        from botcity_provider.hooks.maestro import is_transient
+
         self.log.warning("Stopping Maestro task %s: %s", task_id, why)
-        try:
-            self.hook.stop_task(task_id, force=True)
-        except Exception:  # the task is failing already; a second error must not hide the first
-            self.log.warning("Could not stop Maestro task %s", task_id, exc_info=True)
+        # Nothing retries this for us, and stopping is safe to repeat: it reads the state before it acts.
+        for attempt in range(1, STOP_ATTEMPTS + 1):
+            try:
+                self.hook.stop_task(task_id, force=True)
+                return
+            except Exception as exc:  # the task is failing already; a second error must not hide the first
+                if attempt == STOP_ATTEMPTS or not is_transient(exc):
+                    self.log.warning("Could not stop Maestro task %s", task_id, exc_info=True)
+                    return
+                self.log.warning("Could not stop Maestro task %s yet, trying again: %s", task_id, exc)
+                time.sleep(min(2.0 ** (attempt - 1), 4.0))
