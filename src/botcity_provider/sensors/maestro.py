@@ -89,8 +89,20 @@ class MaestroTaskSensor(BaseSensorOperator):
         return task
 
     def poke(self, context: Context) -> bool:
-        """Look at the task once: True if it ended well, False if it still runs; raise if it ended badly."""
-        task = self._read(context)
+        """Look at the task once: True if it ended well, False if it still runs; raise if it ended badly.
+
+        A look that fails transiently (network, 5xx, 429) counts as "still runs": the next poke looks again.
+        """
+        from botcity_provider.client import MaestroError
+        from botcity_provider.hooks.maestro import is_transient
+
+        try:
+            task = self._read(context)
+        except MaestroError as exc:
+            if not is_transient(exc):
+                raise
+            self.log.warning("Could not read Maestro task %s, trying again: %s", self.maestro_task_id, exc)
+            return False
         outcome = classify(str(task.state), task.finish_status, self.success_statuses)
         if outcome == "failure":
             raise self.hook.failure(task)
