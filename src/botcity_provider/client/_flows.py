@@ -24,6 +24,7 @@ from ._core import Call
 from ._errors import (
     MaestroConnectionLostError,
     MaestroTimeout,
+    MaestroTransportError,
     RateLimitError,
     ServerError,
     ValidationError,
@@ -40,6 +41,9 @@ IDEMPOTENCY_PARAMETER = "_idempotency_key"
 # Errors after which a create may or may not have happened on the server.
 AMBIGUOUS = (MaestroTimeout, MaestroConnectionLostError, ServerError, RateLimitError)
 CREATE_ATTEMPTS = 4
+# Errors after which a read is worth making again; the key lookup is a read, so it is always safe.
+READ_AGAIN = (MaestroTransportError, ServerError, RateLimitError)
+LOOKUP_ATTEMPTS = 4
 # Server and worker clocks differ; look this much further back than the create started.
 CLOCK_SKEW = timedelta(minutes=5)
 LOOKUP_PAGE_SIZE = 100
@@ -69,12 +73,28 @@ def create_task(
             return task
         except AMBIGUOUS as exc:
             log.warning("Creating a task may have failed (%s); looking for it by its key", type(exc).__name__)
-            found = yield from find_task(activity_label, key, since=started)
+            found = yield from _look_up(activity_label, key, started)
             if found is not None:
                 log.info("Task %s was created after all; using it", found.id)
                 return found
             if attempt == CREATE_ATTEMPTS:
                 raise
+            yield Pause(_backoff(attempt, exc))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _look_up(
+    activity_label: str, key: str, started: datetime
+) -> Generator[Call[Any] | Pause, Any, Task | None]:
+    """:func:`find_task`, looking again when the lookup itself fails: giving up would fail the caller
+    while the task it may have created runs on."""
+    for attempt in range(1, LOOKUP_ATTEMPTS + 1):
+        try:
+            return (yield from find_task(activity_label, key, since=started))
+        except READ_AGAIN as exc:
+            if attempt == LOOKUP_ATTEMPTS:
+                raise
+            log.warning("Looking for the task by its key failed (%s); looking again", type(exc).__name__)
             yield Pause(_backoff(attempt, exc))
     raise AssertionError("unreachable")  # pragma: no cover
 
