@@ -37,9 +37,16 @@ class TokenSlot:
     )
 
     def usable(self, *, max_age_seconds: float, refused: str | None = None) -> str | None:
-        """Return the token if it is fresh and is not the one the server just refused."""
+        """Return the token if it is fresh and is not the one the server just refused.
+
+        A refused token is forgotten: if the login that should replace it fails, a retry must log in
+        again, not send the refused token once more.
+        """
         token = self.token
-        if token is None or token == refused:
+        if token is None:
+            return None
+        if token == refused:
+            self.token = None
             return None
         if self.clock() - self.obtained_at >= max_age_seconds:
             return None
