@@ -238,7 +238,7 @@ def server_message(raw: RawResponse) -> str:
         return ""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack allows
         data = None
     if isinstance(data, dict):
         for key in ("message", "error", "detail"):
@@ -286,6 +286,8 @@ def json_body(raw: RawResponse, what: str) -> Any:
         raise ResponseValidationError(what, f"the server sent an empty body (status {raw.status})")
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ResponseValidationError(what, "the server sent JSON nested too deeply to read") from None
     except ValueError:
         kind = "an HTML page" if text.startswith("<") else "text that is not JSON"
         raise ResponseValidationError(
