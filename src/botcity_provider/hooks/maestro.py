@@ -4,11 +4,12 @@ that every operator shares."""
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pydantic
 from airflow.providers.common.compat.sdk import AirflowException, BaseHook, mask_secret
 
 from botcity_provider._events import classify
@@ -40,6 +41,7 @@ __all__ = [
     "check_task_arguments",
     "check_task_id",
     "is_transient",
+    "task_of_event",
 ]
 
 TRANSIENT = (MaestroTransportError, ServerError, RateLimitError, ResponseValidationError)
@@ -68,6 +70,24 @@ def check_readable_file(value: object) -> Path:
 def is_transient(exc: BaseException) -> bool:
     """Errors a wait rides out by polling again later: the network, 5xx, 429, a proxy's page."""
     return isinstance(exc, TRANSIENT)
+
+
+def task_of_event(snapshot: Mapping[str, Any] | None) -> Task | None:
+    """The task a wait's event carries, checked like a server's answer; None if it carries none.
+
+    :raises AirflowException: the snapshot is not a Maestro task (an event from another version, say).
+    """
+    if not snapshot:
+        return None
+    try:
+        return Task.model_validate(snapshot)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "task"
+        raise AirflowException(
+            f"Waiting for the Maestro task ended strangely: the event's task is not a Maestro task "
+            f"({where}: {first['msg']})"
+        ) from exc
 
 
 class MaestroTaskFailedError(AirflowException):

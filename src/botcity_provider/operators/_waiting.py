@@ -170,11 +170,9 @@ class MaestroWaitingOperator(BaseOperator):
             raise MaestroTaskTimeoutError(checked["message"])
         if checked["status"] == "error":
             raise AirflowException(checked["message"])
-        from botcity_provider.client import Task
+        from botcity_provider.hooks.maestro import task_of_event
 
-        task = (
-            Task.model_validate(checked["task"]) if checked["task"] else self.hook.client.tasks.get(task_id)
-        )
+        task = task_of_event(checked["task"]) or self.hook.client.tasks.get(task_id)
         return self.finish(task)
 
     def finish(self, task: Task) -> int:

@@ -138,9 +138,11 @@ class MaestroTaskSensor(BaseSensorOperator):
             self.log.info("%s", checked["message"])
             return
         if checked["status"] == "failure" and checked["task"]:
-            from botcity_provider.client import Task
+            from botcity_provider.hooks.maestro import task_of_event
 
-            raise self.hook.failure(Task.model_validate(checked["task"]))
+            task = task_of_event(checked["task"])
+            if task is not None:
+                raise self.hook.failure(task)
         from airflow.providers.common.compat.sdk import AirflowSensorTimeout
 
         if checked["status"] == "timeout":
