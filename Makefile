@@ -39,5 +39,14 @@ typecheck: $(STAMP)  ## mypy on src/
 
 check: lint typecheck  ## ruff and mypy
 
+docs: $(STAMP)  ## build the user guide into site/ (mkdocs, strict: a warning or a missing snippet fails)
+	$(VENV)/bin/mkdocs build --strict
+
+airflow: $(STAMP)  ## a real local Airflow with the provider, the emulator and the example DAGs; Ctrl-C stops all
+	$(VPY) scripts/airflow_local.py $(ARGS)
+
+test-ui: $(STAMP)  ## browser test of the Airflow UI against make airflow's setup (Debian chromium, ~2 minutes)
+	BOTCITY_UI_TESTS=1 $(VPY) -m pytest tests/ui -v -p no:cacheprovider
+
 clean:  ## remove the virtual environments and caches
 	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache site
