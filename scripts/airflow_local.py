@@ -392,15 +392,19 @@ class _Stop(BaseException):
     """Raised in the main thread by SIGINT or SIGTERM, so start-up and the wait both end the same way."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run until Ctrl-C or SIGTERM (or, with ``--check``, until healthy), then stop everything."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--home", type=Path, default=ROOT / ".airflow", help="AIRFLOW_HOME")
     parser.add_argument("--port", type=int, default=8080, help="Airflow's port; 0 picks a free one")
     parser.add_argument("--emulator-port", type=int, default=8900, help="the emulator's port; 0: free")
     parser.add_argument("--free-ports", action="store_true", help="pick free ports for both")
     parser.add_argument("--check", action="store_true", help="start, wait until healthy, stop, report")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run until Ctrl-C or SIGTERM (or, with ``--check``, until healthy), then stop everything."""
+    args = _parser().parse_args(argv)
     _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # make (our parent) dies: stop too
     _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of our children come to us, so none is missed
     airflow = LocalAirflow(

@@ -55,7 +55,7 @@ def test_connection_form_shows_our_fields(api: AirflowApi) -> None:
     assert extras == EXTRA_LABELS
 
 
-def test_add_and_test_a_connection_in_the_ui(page: Any, airflow: Any, api: AirflowApi) -> None:
+def test_add_a_connection_through_the_form(page: Any, airflow: Any, api: AirflowApi) -> None:
     page.set_viewport_size(FORM_VIEWPORT)
     page.goto(f"{airflow.url}/")
     page.get_by_role("button", name="Admin").click()
@@ -97,6 +97,10 @@ def test_add_and_test_a_connection_in_the_ui(page: Any, airflow: Any, api: Airfl
         assert ok, message
         assert "listed tasks" in message
 
+
+def test_the_test_button_tells_a_right_key_from_a_wrong_one(page: Any, airflow: Any, api: AirflowApi) -> None:
+    page.set_viewport_size(FORM_VIEWPORT)
+    page.goto(f"{airflow.url}/connections")
     # The connection make airflow made (schema + host + port): Test logs in and reads with the key.
     ok, message = press_test(page, "botcity_maestro_default")
     assert ok, message
@@ -113,7 +117,6 @@ def test_add_and_test_a_connection_in_the_ui(page: Any, airflow: Any, api: Airfl
         "password": "not-the-key",
     }
     api.post("/api/v2/connections", wrong)
-    page.reload()
     ok, message = press_test(page, "maestro_wrong_key")
     assert not ok
     assert "Maestro refused the login or key" in message
