@@ -55,8 +55,11 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="session")
-def airflow(chromium: str) -> Iterator[Any]:
-    """make airflow's setup on free ports and a home of its own; every process it started is gone after."""
+def airflow(chromium: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """make airflow's setup on free ports and a home of its own; every process it started is gone after.
+
+    The home (database, service and task logs) is kept when a test failed, and its path printed.
+    """
     launcher = load_launcher()
     home = Path(tempfile.mkdtemp(prefix="botcity-ui-airflow-"))
     local = launcher.LocalAirflow(
@@ -70,7 +73,10 @@ def airflow(chromium: str) -> Iterator[Any]:
         yield local
     left = local.processes()
     assert not left, f"processes left behind by the local Airflow: {left}"
-    shutil.rmtree(home, ignore_errors=True)
+    if request.session.testsfailed:
+        print(f"[ui] kept the Airflow home for inspection: {home}", file=sys.stderr, flush=True)
+    else:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
