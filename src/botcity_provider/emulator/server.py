@@ -65,9 +65,17 @@ def make_server(app: ASGIApp, *, access_log: bool, on_ready: Callable[[], None])
     return ReadyServer(config, on_ready)
 
 
+def _loop_factory(config: uvicorn.Config) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvicorn's choice of event loop; older uvicorn (what Airflow 3.0 resolves to) has no such hook."""
+    get: Callable[[], Callable[[], asyncio.AbstractEventLoop] | None] | None = getattr(
+        config, "get_loop_factory", None
+    )
+    return get() if get is not None else None
+
+
 def run_in_main_thread(server: uvicorn.Server, sock: socket.socket) -> None:
     """Serve in the calling (main) thread; uvicorn turns SIGINT/SIGTERM into a graceful shutdown."""
-    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+    with asyncio.Runner(loop_factory=_loop_factory(server.config)) as runner:
         runner.run(server.serve(sockets=[sock]))
 
 
@@ -81,7 +89,7 @@ class ServerThread:
         self.thread = threading.Thread(target=self._run, name="maestro-emulator", daemon=True)
 
     def _run(self) -> None:
-        with asyncio.Runner(loop_factory=self.server.config.get_loop_factory()) as runner:
+        with asyncio.Runner(loop_factory=_loop_factory(self.server.config)) as runner:
             runner.run(self.server.serve(sockets=[self.sock]))
 
     def start(self, timeout_seconds: float) -> None:
