@@ -14,6 +14,10 @@ STAMP := $(VENV)/.synced
 
 .PHONY: help venv demo test lint typecheck check test-compat chaos bench docs airflow test-ui clean
 
+# Airflow versions the suite also runs on, with the date to resolve their dependencies as of: newer
+# FastAPI and cadwyn releases break Airflow 3.0's execution API, so 3.0 gets the packages of its day.
+COMPAT := 2.11.2:now 3.0.6:2025-09-15
+
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
 
@@ -30,6 +34,21 @@ demo: $(STAMP)  ## the main job: a real `airflow dags test` of the example DAG a
 test: $(STAMP)  ## the whole test suite (about 15 minutes on 2 cores)
 	$(VPY) -m pytest
 
+chaos: $(STAMP)  ## the long chaos run: DAGs against a failing emulator killed mid-wait; prints the counts (~10 min)
+	BOTCITY_CHAOS_PROFILE=long $(VPY) -m pytest tests/chaos -p no:cacheprovider
+
+test-compat: $(STAMP)  ## the suite again on Airflow 2.11 and 3.0, each in a venv of its own (.venv-airflow-*)
+	@set -e; for spec in $(COMPAT); do \
+	  version=$${spec%%:*}; as_of=$${spec#*:}; venv=.venv-airflow-$$version; \
+	  pin=""; [ "$$as_of" = now ] || pin="--exclude-newer $$as_of \
+	    --exclude-newer-package botcity-maestro-sdk=2100-01-01 \
+	    --exclude-newer-package apache-airflow-providers-common-compat=2100-01-01"; \
+	  [ -x $$venv/bin/python ] || $(UV) venv -q --python $(PYTHON) $$venv; \
+	  $(UV) pip install -q -p $$venv/bin/python $$pin "apache-airflow==$$version" -e ".[emulator]" --group dev; \
+	  echo "== the suite on Airflow $$version"; \
+	  $$venv/bin/python -m pytest -p no:cacheprovider; \
+	done
+
 lint: $(STAMP)  ## ruff on everything
 	$(VENV)/bin/ruff check src tests bench dags_examples scripts
 	$(VENV)/bin/ruff format --check src tests bench dags_examples scripts
@@ -38,6 +57,9 @@ typecheck: $(STAMP)  ## mypy on src/
 	$(VENV)/bin/mypy src
 
 check: lint typecheck  ## ruff and mypy
+
+bench: $(STAMP)  ## every benchmark against the emulator, side by side with its baseline; writes bench/results.md (~15 min)
+	$(VPY) bench/run.py
 
 docs: $(STAMP)  ## build the user guide into site/ (mkdocs, strict: a warning or a missing snippet fails)
 	$(VENV)/bin/mkdocs build --strict

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 MODES = ["deferred", "polled"]
+AIRFLOW_2 = not __import__("airflow").__version__.startswith("3.")
 
 
 @pytest.mark.parametrize("variant", ["durable", "keyed"])
@@ -33,6 +34,8 @@ def test_lost_create_answer_makes_no_duplicate(run_dag, maestro_conn, mode: str)
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("limit", ["timeout", "execution_timeout"])
 def test_limits_stop_the_maestro_task(run_dag, maestro_conn, mode: str, limit: str) -> None:
+    if (mode, limit) == ("deferred", "execution_timeout") and AIRFLOW_2:
+        pytest.skip("Airflow 2's dag.test() runs the trigger inside the task's own execution-timeout alarm")
     result = run_dag(f"{limit}_{mode}")
     assert result.state == "failed"
     (task,) = maestro_conn.tasks()

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from tests.conftest import connection_json
 
 from botcity_provider.client import MaestroClient
 from botcity_provider.hooks.maestro import MaestroHook
+from tests.conftest import connection_json
 
 CONN = "AIRFLOW_CONN_BOTCITY_MAESTRO_DEFAULT"
 

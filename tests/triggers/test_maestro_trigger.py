@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
-from tests.conftest import FAST_RETRY
 
 from botcity_provider.client import MaestroClient
 from botcity_provider.triggers.maestro import MaestroTaskTrigger
+from tests.conftest import FAST_RETRY
 
 
 def _trigger(task_id: int, **kwargs) -> MaestroTaskTrigger:

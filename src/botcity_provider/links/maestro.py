@@ -14,15 +14,23 @@ from airflow.providers.common.compat.sdk import BaseOperatorLink, XCom
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import BaseOperator, TaskInstanceKey
 
-__all__ = ["MAESTRO_TASK_ID_KEY", "MaestroTaskLink"]
+__all__ = ["LINK_XCOM_KEY", "MAESTRO_TASK_ID_KEY", "MaestroTaskLink"]
 
 MAESTRO_TASK_ID_KEY = "maestro_task_id"
+# The key Airflow 3 reads a link from (``_link_<class name>``); Airflow 2 has no such property, so it is
+# spelled out here and used on both.
+LINK_XCOM_KEY = "_link_MaestroTaskLink"
 
 
 class MaestroTaskLink(BaseOperatorLink):
     """Open this try's Maestro task in the Maestro portal."""
 
     name = "BotCity Maestro task"
+
+    @property
+    def xcom_key(self) -> str:
+        """Where the operators put this try's URL."""
+        return LINK_XCOM_KEY
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
         """The URL the operator stored for this task instance, or an empty string before it exists."""

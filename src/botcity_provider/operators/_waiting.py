@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, conf
 
 from botcity_provider._events import TaskEvent, classify, normalize_statuses, validate_event
-from botcity_provider.links.maestro import MAESTRO_TASK_ID_KEY, MaestroTaskLink
+from botcity_provider.links.maestro import LINK_XCOM_KEY, MAESTRO_TASK_ID_KEY, MaestroTaskLink
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -100,7 +100,7 @@ class MaestroWaitingOperator(BaseOperator):
         self._maestro_task_id = task_id
         url = self.hook.portal_url(task_id)
         context["ti"].xcom_push(key=MAESTRO_TASK_ID_KEY, value=task_id)
-        context["ti"].xcom_push(key=MaestroTaskLink().xcom_key, value=url)
+        context["ti"].xcom_push(key=LINK_XCOM_KEY, value=url)
         self.log.info("Maestro task %s: %s", task_id, url)
 
     def wait(self, context: Context, task: Task) -> Task | None:

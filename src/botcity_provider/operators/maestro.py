@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator, ResumableJobMixin
 
 from botcity_provider._events import classify
-from botcity_provider.links.maestro import MaestroTaskLink
+from botcity_provider.links.maestro import LINK_XCOM_KEY, MaestroTaskLink
 from botcity_provider.operators._waiting import MaestroWaitingOperator, seconds
 
 if TYPE_CHECKING:
@@ -322,4 +322,4 @@ def _task_id(value: object) -> int:
 
 
 def _publish_link(context: Context, hook: MaestroHook, task_id: int) -> None:
-    context["ti"].xcom_push(key=MaestroTaskLink().xcom_key, value=hook.portal_url(task_id))
+    context["ti"].xcom_push(key=LINK_XCOM_KEY, value=hook.portal_url(task_id))

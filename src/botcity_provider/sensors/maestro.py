@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseSensorOperator
 
 from botcity_provider._events import classify, normalize_statuses, validate_event
-from botcity_provider.links.maestro import MAESTRO_TASK_ID_KEY, MaestroTaskLink
+from botcity_provider.links.maestro import LINK_XCOM_KEY, MAESTRO_TASK_ID_KEY, MaestroTaskLink
 from botcity_provider.operators._waiting import default_deferrable
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class MaestroTaskSensor(BaseSensorOperator):
         if self._published != task_id:  # once per process: each reschedule-mode poke publishes again
             ti = context["ti"]
             ti.xcom_push(key=MAESTRO_TASK_ID_KEY, value=task_id)
-            ti.xcom_push(key=MaestroTaskLink().xcom_key, value=self.hook.portal_url(task_id))
+            ti.xcom_push(key=LINK_XCOM_KEY, value=self.hook.portal_url(task_id))
             self._published = task_id
         self.log.info("%s", describe(task))
         return task
