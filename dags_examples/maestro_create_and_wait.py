@@ -27,7 +27,7 @@ with DAG(
     MaestroCreateTaskOperator(
         task_id="run_invoice_bot",
         activity_label="invoice-bot",
-        parameters={"month": "{{ ds }}", "_emulator": {"run_seconds": 2, "items": [40, 39, 1]}},
+        parameters={"airflow_run": "{{ run_id }}", "_emulator": {"run_seconds": 2, "items": [40, 39, 1]}},
         priority=5,
         poll_interval=1,
         timeout=timedelta(hours=2),

@@ -38,7 +38,7 @@ with DAG(
     run_payroll_bot = MaestroCreateTaskOperator(
         task_id="run_payroll_bot",
         activity_label="payroll-bot",
-        parameters={"month": "{{ ds }}", "_emulator": {"run_seconds": 3, "items": [120, 118, 2]}},
+        parameters={"airflow_run": "{{ run_id }}", "_emulator": {"run_seconds": 3, "items": [120, 118, 2]}},
         priority=5,
         poll_interval=1,
     )

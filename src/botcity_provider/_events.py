@@ -25,6 +25,7 @@ __all__ = [
     "classify",
     "make_event",
     "normalize_statuses",
+    "stop_action",
     "validate_event",
 ]
 
@@ -81,6 +82,19 @@ def classify(
     if state == "FINISHED" and finish_status in success_statuses:
         return "success"
     return "failure"
+
+
+StopAction = Literal["none", "cancel", "interrupt", "kill"]
+
+
+def stop_action(state: str, *, force: bool) -> StopAction:
+    """The kindest way to stop a task in this state: a queued one is cancelled, a running one asked
+    to stop (or killed when ``force``), one that ended is left alone."""
+    if state in TERMINAL_STATES:
+        return "none"
+    if state == "START":
+        return "cancel"
+    return "kill" if force else "interrupt"
 
 
 def validate_event(event: object) -> TaskEvent:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pydantic
 from airflow.providers.common.compat.sdk import AirflowException, BaseHook, mask_secret
 
-from botcity_provider._events import classify
+from botcity_provider._events import classify, stop_action
 from botcity_provider._progress import ProgressLog, describe
 from botcity_provider.client import (
     AsyncMaestroClient,
@@ -244,13 +244,14 @@ class MaestroHook(BaseHook):
         """
         tasks = self.client.tasks
         task = tasks.get(task_id)
-        if task.is_terminal:
+        action = stop_action(str(task.state), force=force)
+        if action == "none":
             self.log.info("Maestro task %s already ended (%s); nothing to stop", task_id, task.state)
             return task
-        if str(task.state) == "START":
+        if action == "cancel":
             self.log.info("Cancelling queued Maestro task %s", task_id)
             return tasks.cancel(task_id)
-        if force:
+        if action == "kill":
             self.log.info("Killing running Maestro task %s", task_id)
             return tasks.kill(task_id)
         self.log.info("Asking running Maestro task %s to stop (interrupt)", task_id)

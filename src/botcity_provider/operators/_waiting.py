@@ -133,6 +133,7 @@ class MaestroWaitingOperator(BaseOperator):
             deadline_at=deadline_at,
             success_statuses=self.success_statuses,
             activity_label=task.activity_label,
+            cancel_on_kill=self.cancel_on_kill,
         )
         # Airflow's own limit comes after ours, as a backstop.
         limit = (

@@ -53,7 +53,8 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
     :param test: create a test task (excluded from Maestro's reports).
     :param min_execution_date: do not start the bot before this moment (UTC if naive).
     :param reattach: on a retry, take over the task an earlier try created (default). Turn off to
-        always create a new task, e.g. when clearing a task to run the bot again.
+        always create a new task, e.g. when clearing a task to run the bot again (this also turns off
+        Airflow 3.3's ``durable``).
 
     The waiting parameters are those of :class:`~botcity_provider.operators._waiting.MaestroWaitingOperator`.
     """
@@ -80,6 +81,10 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         self.test = test
         self.min_execution_date = min_execution_date
         self.reattach = reattach
+        if not reattach:
+            # Airflow 3.3's task state would reconnect all the same; set here, not passed, because
+            # the stand-in below 3.3 warns about an explicit ``durable``.
+            self.durable = False
         self._latest: Task | None = None
         self._ended: Task | None = None
         self._result: int | None = None

@@ -31,6 +31,8 @@ class MaestroTaskTrigger(BaseTrigger):
     :param success_statuses: finish statuses that count as success.
     :param activity_label: the task's automation, when known: lets the poller find it in a listing
         from the first poll.
+    :param cancel_on_kill: stop the Maestro task when a user kills the waiting Airflow task (mark
+        failed or success, clear). Airflow 3.3+ tells triggers so; earlier versions do not.
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class MaestroTaskTrigger(BaseTrigger):
         deadline_at: float | None = None,
         success_statuses: list[str] | None = None,
         activity_label: str | None = None,
+        cancel_on_kill: bool = False,
     ) -> None:
         super().__init__()
         self.maestro_conn_id = str(maestro_conn_id)
@@ -50,6 +53,7 @@ class MaestroTaskTrigger(BaseTrigger):
         self.deadline_at = None if deadline_at is None else float(deadline_at)
         self.success_statuses = normalize_statuses(success_statuses)
         self.activity_label = activity_label
+        self.cancel_on_kill = bool(cancel_on_kill)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and JSON-only kwargs: what the triggerer stores and rebuilds the trigger from."""
@@ -62,12 +66,36 @@ class MaestroTaskTrigger(BaseTrigger):
                 "deadline_at": self.deadline_at,
                 "success_statuses": list(self.success_statuses),
                 "activity_label": self.activity_label,
+                "cancel_on_kill": self.cancel_on_kill,
             },
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Wait through the shared poller and yield exactly one event."""
         yield TriggerEvent(dict(await self._wait()))
+
+    async def on_kill(self) -> None:
+        """A user killed the waiting task (Airflow 3.3+): stop the bot, as the operator would.
+
+        The one thing this trigger ever changes, and only on a user's explicit act: a triggerer restart,
+        a timeout or the end of the wait never get here.
+        """
+        if not self.cancel_on_kill:
+            return
+        from botcity_provider._events import stop_action
+        from botcity_provider.hooks.maestro import MaestroHook
+
+        client = await MaestroHook(maestro_conn_id=self.maestro_conn_id).get_async_client()
+        try:
+            task = await client.tasks.get(self.maestro_task_id)
+            action = stop_action(str(task.state), force=True)
+            if action == "cancel":
+                await client.tasks.cancel(self.maestro_task_id)
+            elif action == "kill":
+                await client.tasks.kill(self.maestro_task_id)
+            self.log.warning("The Airflow task was killed; Maestro task %s: %s", self.maestro_task_id, action)
+        finally:
+            await client.aclose()
 
     async def _wait(self) -> TaskEvent:
         from botcity_provider.triggers._poller import TaskPoller, WaitError
