@@ -50,6 +50,7 @@ def test_serialize_round_trips_with_json_only_kwargs() -> None:
         "deadline_at",
         "success_statuses",
         "activity_label",
+        "cancel_on_kill",
     }
 
 
