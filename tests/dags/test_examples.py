@@ -121,7 +121,8 @@ def test_restart(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
     assert "the CRM portal did not answer in 30 s" in log
 
 
-@pytest.mark.parametrize("mode", MODES)
+# Polled, the 50 waits run one after another in `dags test`; tests/dags/test_mapping.py covers that mode.
+@pytest.mark.parametrize("mode", ["deferred"])
 def test_mapped(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
     dags_test(maestro_conn, "maestro_mapped", mode, tmp_path)
     tasks = maestro_conn.tasks()
