@@ -140,8 +140,9 @@ class TaskPoller:
 
     @asynccontextmanager
     async def _watch(self, task_id: int, interval: float, label: str | None) -> AsyncIterator[Watch]:
-        # A wait whose automation is known joins the next listing; one that is not is looked at now.
-        first_look = time.monotonic() + (interval if label else 0.0)
+        # Whoever defers has just looked at the task (the operators and the sensor check it once first),
+        # so the first look is an interval away like every other; the label only decides how it is made.
+        first_look = time.monotonic() + interval
         waiter = _Waiter(task_id=task_id, interval=interval, label=label, due_at=first_look)
         self._waiters.add(waiter)
         self._wake.set()
