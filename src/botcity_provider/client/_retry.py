@@ -6,7 +6,8 @@ What may be sent again is a decision about the *error*, not the transport, so it
 * an idempotent request (reads, updates that set a value) is also retried after a timeout, a broken
   connection, 429, 502, 503 and 504;
 * a request that creates something (a task) is never sent again blindly after it may have reached the
-  server: the caller resolves that ambiguity (see ``tasks.create(idempotency_key=...)``).
+  server: the caller resolves that ambiguity (see ``tasks.create(idempotency_key=...)``); when it is the
+  login before it that failed, the request was never sent, and it goes again like an idempotent one.
 
 Waits grow exponentially with jitter; a ``Retry-After`` from the server wins, up to a cap. Both the
 number of attempts and the total time are bounded.
@@ -28,6 +29,7 @@ from ._errors import (
     MaestroConnectionLostError,
     MaestroError,
     MaestroTimeout,
+    MaestroTransportError,
     RateLimitError,
 )
 
@@ -36,13 +38,14 @@ __all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "is_retryable"]
 log = logging.getLogger("botcity_provider.client")
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+LOGIN_PATH = "/api/v2/workspace/login"
 
 
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     """Say whether sending the same request again is both safe and useful."""
     if isinstance(exc, MaestroConnectError):
         return True
-    if not idempotent:
+    if not idempotent and not _failed_login(exc):
         return False
     if isinstance(exc, MaestroTimeout | MaestroConnectionLostError):
         return True
@@ -122,6 +125,14 @@ class RetryPolicy:
         if sleep is not None:
             kwargs["sleep"] = sleep
         return tenacity.AsyncRetrying(**kwargs)
+
+
+def _failed_login(exc: BaseException) -> bool:
+    """True if the error is the login's: then the request it was for was never sent, so even a create
+    may go again."""
+    if isinstance(exc, MaestroAPIError):
+        return exc.path == LOGIN_PATH
+    return isinstance(exc, MaestroTransportError) and exc.action.endswith(LOGIN_PATH)
 
 
 def _reason(exc: BaseException | None) -> str:
