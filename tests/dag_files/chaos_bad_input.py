@@ -1,0 +1,68 @@
+"""One DAG whose every task gets one bad input, as a user would write it: ``tests/test_bad_input.py``
+runs it once and reads, task by task, the error each one fails with.
+
+The connections ``maestro_bad_input`` (good), ``maestro_wrong_key`` and ``maestro_no_scheme`` exist only
+while that test runs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+
+from airflow.providers.common.compat.sdk import DAG
+
+from botcity_provider.operators.maestro import MaestroCreateTaskOperator, MaestroUploadArtifactOperator
+from botcity_provider.sensors.maestro import MaestroTaskSensor
+
+CONN = "maestro_bad_input"
+MISSING_FILE = "/nonexistent/botcity-bad-input/orders.csv"
+UNKNOWN_TASK_ID = 987654
+
+with DAG(
+    dag_id="bad_input_catalogue",
+    start_date=datetime(2026, 1, 1),
+    schedule=None,
+    catchup=False,
+    tags=["botcity", "test"],
+    default_args={"retries": 0},
+):
+    for name, priority in (("priority_11", 11), ("priority_minus_1", -1)):
+        MaestroCreateTaskOperator(
+            task_id=name, activity_label="any-bot", priority=priority, maestro_conn_id=CONN
+        )
+    for name, label in (("label_empty", ""), ("label_blank", "   ")):
+        MaestroCreateTaskOperator(task_id=name, activity_label=label, maestro_conn_id=CONN)
+    MaestroCreateTaskOperator(
+        task_id="parameters_datetime",
+        activity_label="any-bot",
+        parameters={"month": "2026-11", "when": datetime(2026, 11, 1, 8, 30)},
+        maestro_conn_id=CONN,
+    )
+    MaestroCreateTaskOperator(
+        task_id="parameters_set",
+        activity_label="any-bot",
+        parameters={"ids": {1, 2, 3}},
+        maestro_conn_id=CONN,
+    )
+    MaestroUploadArtifactOperator(
+        task_id="file_missing", maestro_task_id=1, path=MISSING_FILE, maestro_conn_id=CONN
+    )
+    MaestroUploadArtifactOperator(
+        task_id="file_is_a_directory", maestro_task_id=1, path=tempfile.gettempdir(), maestro_conn_id=CONN
+    )
+    MaestroCreateTaskOperator(
+        task_id="server_without_scheme", activity_label="any-bot", maestro_conn_id="maestro_no_scheme"
+    )
+    MaestroCreateTaskOperator(
+        task_id="wrong_key", activity_label="any-bot", maestro_conn_id="maestro_wrong_key"
+    )
+    MaestroTaskSensor(
+        task_id="unknown_task_id",
+        maestro_task_id=UNKNOWN_TASK_ID,
+        poke_interval=1,
+        timeout=30,
+        mode="poke",
+        deferrable=False,
+        maestro_conn_id=CONN,
+    )

@@ -1,0 +1,444 @@
+"""The bad-input catalogue: every bad input a user can give, and the exact error they see, where they meet it.
+
+``TABLE`` is the catalogue. Inputs a user writes into a DAG are met where they write them: the task of an
+operator or sensor in a real DAG run (``dag.test()`` of ``tests/dag_files/chaos_bad_input.py``), and the
+error is read from that task's log as Airflow prints it. Answers of a server are met by the client. A
+file only its owner can read is met by an operator running as another user (uid 65534 in a child
+process: root reads any file whatever its mode, so mode 000 alone would prove nothing).
+
+``docs/bad-input.md`` shows the same table; the last test checks that it is the one this module renders,
+and ``python -m tests.test_bad_input`` rewrites it. None of the errors is a bare KeyError, AttributeError
+or JSONDecodeError, and none shows the key it was given.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "bad-input.md"
+DAG_FILES = ROOT / "tests" / "dag_files"
+DAG_ID = "bad_input_catalogue"
+WRONG_KEY = f"WRONG-KEY-{uuid.uuid4().hex}"
+
+IN_A_DAG, AS_ANOTHER_USER, CLIENT = "in a DAG run", "as another user", "client"
+CREATE = "`MaestroCreateTaskOperator` in a DAG run"
+UPLOAD = "`MaestroUploadArtifactOperator` in a DAG run"
+SENSOR = "`MaestroTaskSensor` in a DAG run"
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """One row: the bad input, where a user meets it, and the error they see (class and exact message)."""
+
+    what: str
+    where: str
+    """Where a user meets it, in words."""
+    error: str
+    message: str
+    """Exact, with placeholders: ``{url}`` the server, ``{tmp}`` the temporary folder, ``{file}`` a file."""
+    case: str
+    """The task of the catalogue DAG, or the client case, that shows it."""
+
+    @property
+    def level(self) -> str:
+        """How the test meets it: in a DAG run, as another user, or with the client."""
+        if self.where.endswith(IN_A_DAG):
+            return IN_A_DAG
+        return AS_ANOTHER_USER if "may not read" in self.where else CLIENT
+
+
+TABLE: list[BadInput] = [
+    BadInput(
+        "priority 11",
+        CREATE,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: priority: must be from 0 to 10, got 11",
+        "priority_11",
+    ),
+    BadInput(
+        "priority -1",
+        CREATE,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: priority: must be from 0 to 10, got -1",
+        "priority_minus_1",
+    ),
+    BadInput(
+        "empty activity label",
+        CREATE,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: activity_label: is empty; give the label of the automation "
+        "in Maestro",
+        "label_empty",
+    ),
+    BadInput(
+        "blank activity label",
+        CREATE,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: activity_label: is empty; give the label of the automation "
+        "in Maestro",
+        "label_blank",
+    ),
+    BadInput(
+        "parameters holding a datetime",
+        CREATE,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: parameters['when']: is a datetime, which JSON cannot encode "
+        "(pass it as an ISO-8601 string)",
+        "parameters_datetime",
+    ),
+    BadInput(
+        "parameters holding a set",
+        CREATE,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: parameters['ids']: is a set, which JSON cannot encode",
+        "parameters_set",
+    ),
+    BadInput(
+        "a file that does not exist",
+        UPLOAD,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: path: '/nonexistent/botcity-bad-input/orders.csv' does not "
+        "exist",
+        "file_missing",
+    ),
+    BadInput(
+        "a directory instead of a file",
+        UPLOAD,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: path: '{tmp}' is a directory; give a file",
+        "file_is_a_directory",
+    ),
+    BadInput(
+        "a file the worker may not read",
+        "`MaestroUploadArtifactOperator` run by a user who may not read the file",
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: path: '{file}' cannot be read: Permission denied",
+        "file_unreadable",
+    ),
+    BadInput(
+        "a server URL without scheme",
+        CREATE,
+        "AirflowException",
+        "Connection 'maestro_no_scheme' is not usable: server: 'maestro.example.com' has no scheme; write it "
+        "in full, e.g. https://maestro.example.com",
+        "server_without_scheme",
+    ),
+    BadInput(
+        "a wrong key",
+        CREATE,
+        "AuthenticationError",
+        "Logging in to {url} as 'demo' failed: POST /api/v2/workspace/login returned 401: \"invalid login or "
+        'key". check the login and key of the connection (Maestro, Dev. Environment page)',
+        "wrong_key",
+    ),
+    BadInput(
+        "an unknown Maestro task id",
+        SENSOR,
+        "NotFoundError",
+        'Getting task 987654 failed: GET /api/v2/task/987654 returned 404: "task 987654 not found". check '
+        "the Maestro task id",
+        "unknown_task_id",
+    ),
+    BadInput(
+        "an HTML 502 page from a proxy",
+        "`MaestroClient` (`tasks.get`)",
+        "ServerError",
+        'Getting task 1 failed: GET /api/v2/task/1 returned 502: "an HTML page: 502 Bad Gateway". Maestro '
+        "or a proxy in front of it failed; try again later",
+        "html_502",
+    ),
+    BadInput(
+        "an empty 200 body",
+        "`MaestroClient` (`tasks.get`)",
+        "ResponseValidationError",
+        "Reading the task: the server sent an empty body (status 200)",
+        "empty_200",
+    ),
+    BadInput(
+        "a task state the client does not know",
+        "`MaestroClient` (`tasks.get`)",
+        "none",
+        "no error: the task parses, is not terminal, and a wait keeps polling: Maestro task 7 is PAUSED",
+        "unknown_state",
+    ),
+]
+BARE = {"KeyError", "AttributeError", "JSONDecodeError", "TypeError", "IndexError", "RecursionError"}
+
+
+def _rows(level: str) -> list[BadInput]:
+    return [row for row in TABLE if row.level == level]
+
+
+# --- in a DAG run ------------------------------------------------------------------------------------
+
+_RAISED = re.compile(r"^((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)): (.*)$", re.MULTILINE)
+_ENDED = re.compile(r"Task instance state updated .*new_state=(?:failed|up_for_retry) .*ti_id=([0-9a-f-]+)")
+
+
+def failures_by_ti(log: str) -> dict[str, tuple[str, str]]:
+    """Class name and message of the exception that failed each task instance, as its log shows them.
+
+    Airflow logs "Task failed with exception", the traceback, then the state update naming the task
+    instance: the last exception line before that update is what the user sees.
+    """
+    found: dict[str, tuple[str, str]] = {}
+    for block in log.split("Task failed with exception")[1:]:
+        ended = _ENDED.search(block)
+        if ended is None:
+            continue
+        raised = _RAISED.findall(block[: ended.start()])
+        if raised:
+            found[ended.group(1)] = (raised[-1][1], raised[-1][2])
+    return found
+
+
+@pytest.fixture(scope="module")
+def catalogue_dag(airflow_db: Path) -> Any:
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+    except ImportError:  # Airflow 2
+        from airflow.models.dagbag import DagBag
+
+    bag = DagBag(str(DAG_FILES))
+    assert not bag.import_errors, bag.import_errors
+    return bag.get_dag(DAG_ID)
+
+
+def test_in_a_dag_each_bad_input_fails_its_task_with_the_catalogued_error(
+    catalogue_dag: Any,
+    emulator_state: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from tests.conftest import connection_json
+
+    monkeypatch.setenv("AIRFLOW_CONN_MAESTRO_BAD_INPUT", connection_json(emulator_state))
+    monkeypatch.setenv("AIRFLOW_CONN_MAESTRO_WRONG_KEY", connection_json(emulator_state, key=WRONG_KEY))
+    no_scheme = {
+        "conn_type": "botcity_maestro",
+        "host": "maestro.example.com",
+        "login": "demo",
+        "password": "k",
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_MAESTRO_NO_SCHEME", json.dumps(no_scheme))
+    capfd.readouterr()
+    dag_run = catalogue_dag.test()
+    out, err = capfd.readouterr()
+    log = out + err
+    tis = dag_run.get_task_instances()
+    states = {ti.task_id: str(ti.state) for ti in tis}
+    by_ti = failures_by_ti(log)
+    seen_by_task = {ti.task_id: by_ti.get(str(ti.id)) for ti in tis}
+    values = {"url": emulator_state.url, "tmp": tempfile.gettempdir()}
+
+    wrong = []
+    for row in _rows(IN_A_DAG):
+        seen = seen_by_task.get(row.case)
+        expected = (row.error, row.message.format(**values))
+        if states.get(row.case) != "failed" or seen != expected:
+            wrong.append(f"{row.case}: {states.get(row.case)}, raised {seen}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
+    assert WRONG_KEY not in log, "the wrong key was shown"
+    # Nothing was created or changed: bad arguments are refused before any request that could.
+    assert emulator_state.tasks() == []
+    sent = set(emulator_state.stats()["requests"])
+    assert sent <= {"POST /api/v2/workspace/login", "GET /api/v2/task/{taskId}"}, sent
+
+
+# --- as a user who may not read the file -------------------------------------------------------------
+
+UNREADABLE_CHILD = r"""
+import json, os, sys
+from airflow.providers.common.compat.sdk import AirflowException
+from botcity_provider.operators.maestro import MaestroUploadArtifactOperator
+import botcity_provider.client, botcity_provider.hooks.maestro  # before dropping root: they live under /root
+
+path = sys.argv[1]
+operator = MaestroUploadArtifactOperator(task_id="upload", maestro_task_id=7, path=path)
+if os.geteuid() == 0:
+    os.setgid(65534)
+    os.setuid(65534)
+try:
+    open(path, "rb").close()
+    readable = True
+except PermissionError:
+    readable = False
+try:
+    operator.execute(context={})
+    outcome = {"error": None}
+except AirflowException as exc:
+    outcome = {"error": type(exc).__name__, "message": str(exc)}
+print(json.dumps({"readable": readable, **outcome}))
+"""
+
+
+def test_a_file_the_worker_may_not_read() -> None:
+    (row,) = [row for row in TABLE if row.case == "file_unreadable"]
+    folder = Path(tempfile.mkdtemp(prefix="unreadable-"))
+    try:
+        folder.chmod(0o755)  # anyone may enter; only the file is closed
+        path = folder / "orders.csv"
+        path.write_text("order,total\n")
+        path.chmod(0o000)
+        done = subprocess.run(
+            [sys.executable, "-c", UNREADABLE_CHILD, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=dict(os.environ),
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    assert outcome["readable"] is False, "the child could read the file: the test would prove nothing"
+    assert (outcome["error"], outcome["message"]) == (row.error, row.message.format(file=path))
+
+
+# --- answers the client reads ------------------------------------------------------------------------
+
+
+class _Stub(http.server.BaseHTTPRequestHandler):
+    """A server whose task is in a state no Maestro version this client knows has."""
+
+    def do_POST(self) -> None:
+        self._answer({"accessToken": "stub-token", "organizationLabel": "demo"})
+
+    def do_GET(self) -> None:
+        self._answer({"id": 7, "state": "PAUSED", "activityLabel": "any-bot"})
+
+    def _answer(self, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def stub_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _client(url: str, login: str, key: str) -> Any:
+    from botcity_provider.client import MaestroClient, TokenCache
+    from tests.conftest import FAST_RETRY
+
+    return MaestroClient(url, login, key, retry=FAST_RETRY, token_cache=TokenCache())
+
+
+def _html_502(emulator: Any, stub: str) -> Any:
+    fault = {"match": "GET /api/v2/task/{taskId}", "action": "html", "status": 502, "count": 10}
+    emulator.set_faults(script=[fault])
+    with _client(emulator.url, emulator.login, emulator.key) as client:
+        return client.tasks.get(1)
+
+
+def _empty_200(emulator: Any, stub: str) -> Any:
+    emulator.set_faults(script=[{"match": "GET /api/v2/task/{taskId}", "action": "empty"}])
+    with _client(emulator.url, emulator.login, emulator.key) as client:
+        return client.tasks.get(1)
+
+
+def _unknown_state(emulator: Any, stub: str) -> Any:
+    from botcity_provider._progress import describe
+
+    with _client(stub, "demo", "stub-key") as client:
+        task = client.tasks.get(7)
+    assert not task.is_terminal
+    return f"no error: the task parses, is not terminal, and a wait keeps polling: {describe(task)}"
+
+
+CLIENT_CASES: dict[str, Callable[[Any, str], Any]] = {
+    "html_502": _html_502,
+    "empty_200": _empty_200,
+    "unknown_state": _unknown_state,
+}
+
+
+@pytest.mark.parametrize("row", _rows(CLIENT), ids=lambda row: row.case)
+def test_the_client_turns_each_bad_answer_into_the_catalogued_error(
+    row: BadInput, emulator_state: Any, stub_server: str
+) -> None:
+    from botcity_provider.client import MaestroError
+
+    try:
+        result = CLIENT_CASES[row.case](emulator_state, stub_server)
+    except MaestroError as exc:
+        assert (type(exc).__name__, str(exc)) == (row.error, row.message)
+        return
+    assert (row.error, result) == ("none", row.message)
+
+
+# --- the table itself --------------------------------------------------------------------------------
+
+
+def test_every_case_is_checked_and_none_is_a_bare_python_error() -> None:
+    checked = {row.case for row in _rows(IN_A_DAG)} | set(CLIENT_CASES) | {"file_unreadable"}
+    assert {row.case for row in TABLE} == checked
+    assert not {row.error for row in TABLE} & BARE
+
+
+START, END = "<!-- bad-input table: start -->", "<!-- bad-input table: end -->"
+
+
+def render_table() -> str:
+    """The catalogue as the Markdown table ``docs/bad-input.md`` shows."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| Bad input | Where you meet it | Error | Message |", "|---|---|---|---|"]
+    for row in TABLE:
+        error = "no error" if row.error == "none" else f"`{row.error}`"
+        lines.append(f"| {cell(row.what)} | {row.where} | {error} | {cell(row.message)} |")
+    return "\n".join(lines)
+
+
+def write_docs() -> None:
+    """Put the rendered table between the markers of ``docs/bad-input.md``."""
+    text = DOCS.read_text()
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    DOCS.write_text(f"{head}{START}\n{render_table()}\n{END}{tail}")
+
+
+def test_the_docs_show_this_table() -> None:
+    text = DOCS.read_text()
+    assert START in text and END in text, f"{DOCS} lost its table markers"
+    shown = text.split(START, 1)[1].split(END, 1)[0].strip()
+    assert shown == render_table(), f"{DOCS} is out of date: run `python -m tests.test_bad_input`"
+
+
+if __name__ == "__main__":
+    write_docs()
+    print(f"wrote the table into {DOCS}")
