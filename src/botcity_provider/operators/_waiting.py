@@ -177,11 +177,13 @@ class MaestroWaitingOperator(BaseOperator):
         return self.finish(task)
 
     def finish(self, task: Task) -> int:
-        """Return the task id if the task ended well; raise with Maestro's own words if not."""
+        """Return the task id if the task ended well, or if we were not to wait; else raise with Maestro's
+        own words."""
         if classify(str(task.state), task.finish_status, self.success_statuses) == "success":
             self.log.info("Maestro task %s finished %s", task.id, task.finish_status)
             return task.id
-        if not self.wait_for_completion and not task.is_terminal:
+        if not self.wait_for_completion:
+            # Its outcome is not ours to judge, even if a fast bot ended before we learned the task id.
             return task.id
         raise self.hook.failure(task)
 
