@@ -180,3 +180,18 @@ async def test_a_create_outlasts_five_failures_in_a_row(
         await _call(client.aclose() if kind == "async" else client.close())
     stats = emulator_state.stats()
     assert (stats["tasks_created"], stats["requests"]["POST /api/v2/task"]) == (1, 6)
+
+
+def test_queueing_a_bot_succeeds_even_if_the_bot_ended_before_the_create_was_answered(
+    run_chaos_dag: Callable[[str], Any], maestro_conn: EmulatorHandle
+) -> None:
+    """Zero duplicates when Airflow retries: with wait_for_completion=False the operator returns once the
+    task exists. When the create's answer was lost and the lookup found the task already FAILED (a fast
+    bot), the operator failed, and its retry created a second task."""
+    maestro_conn.set_faults(script=[fault("POST /api/v2/task", "lost")])
+    dag_run = run_chaos_dag("chaos_queue_fast_bot")
+    assert str(dag_run.state) == "success"
+    ((ti_state, tries),) = [(str(ti.state), ti.try_number) for ti in dag_run.get_task_instances()]
+    assert (ti_state, tries) == ("success", 1)
+    (task,) = maestro_conn.tasks()
+    assert task["state"] == "FINISHED"

@@ -179,3 +179,16 @@ with DAG(dag_id="chaos_restart", **COMMON):
         **RETRIED,
     )
     first >> watch >> restart
+
+
+with DAG(dag_id="chaos_queue_fast_bot", **COMMON):
+    # Queues a bot that fails at once: "queue it" must succeed however fast the bot ends (replayed by
+    # tests/chaos/test_findings.py with a lost create answer, so the task is seen only once it ended).
+    MaestroCreateTaskOperator(
+        task_id="queue_fast_bot",
+        activity_label="chaos-fast-bot",
+        parameters=bot(outcome="FAILED", queue_seconds=0, run_seconds=0),
+        wait_for_completion=False,
+        maestro_conn_id=CONN,
+        **RETRIED,
+    )
