@@ -20,14 +20,30 @@ def _map_index(task) -> int:
 
 def _mapped_xcoms(dag_id: str, task_id: str, key: str) -> dict[int, object]:
     try:
-        from airflow.models.xcom import XComModel as Model
+        from airflow.models.xcom import XComModel
     except ImportError:  # Airflow 2
-        from airflow.models.xcom import BaseXCom as Model
+        from airflow.models.xcom import XCom
+
+        found = {}
+        for row in XCom.get_many(dag_ids=dag_id, task_ids=task_id, key=key, run_id=_last_run(dag_id)):
+            found[row.map_index] = XCom.get_one(
+                dag_id=dag_id, task_id=task_id, key=key, run_id=row.run_id, map_index=row.map_index
+            )
+        return found
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        rows = session.query(Model).filter_by(dag_id=dag_id, task_id=task_id, key=key).all()
-        return {row.map_index: Model.deserialize_value(row) for row in rows}
+        query = session.query(XComModel).filter_by(
+            dag_id=dag_id, task_id=task_id, key=key, run_id=_last_run(dag_id)
+        )
+        rows = query.all()
+        return {row.map_index: XComModel.deserialize_value(row) for row in rows}
+
+
+def _last_run(dag_id: str) -> str:
+    from airflow.models.dagrun import DagRun
+
+    return max(DagRun.find(dag_id=dag_id), key=lambda run: run.start_date).run_id
 
 
 @pytest.mark.parametrize("mode", MODES)

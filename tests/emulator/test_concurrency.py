@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from typing import Any
 
 from botcity_provider.emulator.testing import serve_in_subprocess
@@ -75,14 +74,12 @@ async def _client(url: str, token: str, index: int) -> int:
         connection.close()
 
 
-async def _probe(url: str, token: str) -> float:
+async def _probe(url: str, token: str) -> int:
     await asyncio.sleep(0.3)
     connection = await Connection.open(url, token)
-    started = time.monotonic()
     status, _ = await connection.request("GET", "/api/v2/task?size=5")
     connection.close()
-    assert status == 200
-    return time.monotonic() - started
+    return status
 
 
 async def test_thousand_pollers_and_two_hundred_clients() -> None:
@@ -90,7 +87,8 @@ async def test_thousand_pollers_and_two_hundred_clients() -> None:
         api = Api(emulator)
         token = api.login()
         task_id = api.create_task("polled")["id"]
-        polls, creates, probe_seconds = await asyncio.gather(
+        # A listing made in the middle of the load is answered too; how fast is for bench/, not a test.
+        polls, creates, probe_status = await asyncio.gather(
             asyncio.gather(*(_poller(emulator.url, token, task_id) for _ in range(POLLERS))),
             asyncio.gather(*(_client(emulator.url, token, index) for index in range(CLIENTS))),
             _probe(emulator.url, token),
@@ -98,6 +96,6 @@ async def test_thousand_pollers_and_two_hundred_clients() -> None:
         stats = emulator.stats()
     assert all(statuses == [200] * POLLS for statuses in polls)
     assert creates == [200] * CLIENTS
-    assert probe_seconds < 1.0
+    assert probe_status == 200
     assert stats["requests"]["GET /api/v2/task/{taskId}"] == POLLERS * POLLS + CLIENTS
     assert stats["tasks_created"] == CLIENTS + 1

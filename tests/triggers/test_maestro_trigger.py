@@ -103,7 +103,6 @@ async def test_deadline_gives_one_timeout_event(maestro_conn) -> None:
     (event,) = await _events(_trigger(task_id, deadline_at=started + 1.0))
     assert event["status"] == "timeout"
     assert event["task"]["state"] == "RUNNING", "the last view of the task comes with the timeout"
-    assert time.time() - started < 5
 
 
 async def test_unknown_task_is_an_error_event(maestro_conn) -> None:
