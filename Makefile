@@ -41,16 +41,18 @@ chaos: $(STAMP)  ## the long chaos run: DAGs against a failing emulator killed m
 	BOTCITY_CHAOS_PROFILE=long $(VPY) -m pytest tests/chaos -p no:cacheprovider
 
 test-compat: $(STAMP)  ## the suite again on Airflow 2.11 and 3.0, each in a venv of its own (.venv-airflow-*)
-	@set -e; for spec in $(COMPAT); do \
+	@failed=""; for spec in $(COMPAT); do \
 	  version=$${spec%%:*}; as_of=$${spec#*:}; venv=.venv-airflow-$$version; \
 	  pin=""; [ "$$as_of" = now ] || pin="--exclude-newer $$as_of \
 	    --exclude-newer-package botcity-maestro-sdk=2100-01-01 \
 	    --exclude-newer-package apache-airflow-providers-common-compat=2100-01-01"; \
-	  [ -x $$venv/bin/python ] || $(UV) venv -q --python $(PYTHON) $$venv; \
-	  $(UV) pip install -q -p $$venv/bin/python $$pin "apache-airflow==$$version" -e ".[emulator]" --group dev; \
+	  [ -x $$venv/bin/python ] || $(UV) venv -q --python $(PYTHON) $$venv || exit 1; \
+	  $(UV) pip install -q -p $$venv/bin/python $$pin "apache-airflow==$$version" -e ".[emulator]" --group dev \
+	    || exit 1; \
 	  echo "== the suite on Airflow $$version"; \
-	  $$venv/bin/python -m pytest -p no:cacheprovider; \
-	done
+	  $$venv/bin/python -m pytest -p no:cacheprovider || failed="$$failed $$version"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-compat failed on Airflow$$failed"; exit 1; fi
 
 lint: $(STAMP)  ## ruff on everything
 	$(VENV)/bin/ruff check src tests bench dags_examples scripts
