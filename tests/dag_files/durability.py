@@ -27,6 +27,39 @@ for durable in (True, False):
             durable=durable,
         )
 
+# The bot is done in a blink: by the time the retry runs, the earlier try's task has succeeded.
+with DAG(
+    dag_id="retry_after_success",
+    start_date=datetime(2026, 1, 1),
+    schedule=None,
+    catchup=False,
+    default_args=ARGS,
+):
+    MaestroCreateTaskOperator(
+        task_id="run_bot",
+        activity_label="quick-bot",
+        parameters={"_emulator": {"queue_seconds": 0, "run_seconds": 0}},
+        deferrable=False,
+        poll_interval=0.2,
+        durable=False,
+    )
+
+# The bot fails: the retry runs it again, in a new task.
+with DAG(
+    dag_id="retry_after_failure",
+    start_date=datetime(2026, 1, 1),
+    schedule=None,
+    catchup=False,
+    default_args=ARGS,
+):
+    MaestroCreateTaskOperator(
+        task_id="run_bot",
+        activity_label="failing-bot",
+        parameters={"_emulator": {"outcome": "FAILED", "run_seconds": 0.2}},
+        deferrable=False,
+        poll_interval=0.2,
+    )
+
 for deferrable in (True, False):
     mode = "deferred" if deferrable else "polled"
     with DAG(dag_id=f"lost_create_{mode}", start_date=datetime(2026, 1, 1), schedule=None, catchup=False):

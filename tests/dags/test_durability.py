@@ -20,6 +20,25 @@ def test_retry_after_the_create_takes_the_task_over(run_dag, maestro_conn, varia
     assert "created by an earlier try" in result.log or "Reconnecting to existing job" in result.log
 
 
+def test_a_retry_after_the_task_succeeded_succeeds_at_once(run_dag, maestro_conn) -> None:
+    maestro_conn.set_faults(
+        script=[{"match": "GET /api/v2/task/{taskId}", "action": "status", "status": 400, "count": 1}]
+    )
+    result = run_dag("retry_after_success")
+    assert result.state == "success", result.log[-4000:]
+    stats = maestro_conn.stats()
+    assert stats["tasks_created"] == 1
+    assert stats["requests"]["POST /api/v2/task"] == 1
+
+
+def test_a_retry_after_the_bot_failed_runs_it_again_in_a_new_task(run_dag, maestro_conn) -> None:
+    result = run_dag("retry_after_failure")
+    assert result.state == "failed"
+    tasks = maestro_conn.tasks()
+    assert len(tasks) == 2, "one task per try: the failed bot is not taken over"
+    assert all(task["outcome"] == "FAILED" for task in tasks)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_lost_create_answer_makes_no_duplicate(run_dag, maestro_conn, mode: str) -> None:
     maestro_conn.set_faults(script=[{"match": "POST /api/v2/task", "action": "lost", "count": 1}])
