@@ -1,0 +1,118 @@
+"""``make bench``: run every benchmark against the emulator and write ``bench/results.md``.
+
+Each benchmark runs as its own process (``python bench/<name>.py --json ...``), one after the other, so
+none measures another's leftovers; their output streams through. A benchmark that fails is reported in
+the file (and makes this script exit non-zero) without stopping the others.
+
+    python bench/run.py                      # everything, full sizes (about 12 minutes here)
+    python bench/run.py --quick              # small sizes, about 4 minutes: does it all still work?
+    python bench/run.py --only upload,parse_cost --output /tmp/results.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from _common import BENCH, PYTHON, Headline, headline_table, machine
+
+# name, title, arguments for `make bench`, arguments for --quick
+PLAN: list[tuple[str, str, list[str], list[str]]] = [
+    (
+        "upload",
+        "1. Upload memory and speed",
+        ["--size-mib", "1024", "--rounds", "5"],
+        ["--size-mib", "64", "--rounds", "1"],
+    ),
+    (
+        "triggerer",
+        "2. Triggerer scale",
+        ["--waits", "1000"],
+        ["--waits", "100", "--interval", "2", "--spread", "4"],
+    ),
+    ("logins", "3. Login economy", [], ["--executions", "20", "--hooks", "2"]),
+    ("parse_cost", "4. Parse cost", ["--repeat", "9"], ["--repeat", "2"]),
+    ("dag_requests", "5. Requests per DAG run", [], []),
+    ("poll_cycle", "6. Requests per poll cycle", [], ["--waits", "10,100", "--interval", "1"]),
+    ("load", "7. Load", ["--seconds", "60"], ["--seconds", "5", "--clients", "50"]),
+]
+
+
+def run_one(name: str, args: list[str], folder: Path) -> dict[str, Any]:
+    out = folder / f"{name}.json"
+    started = time.monotonic()
+    print(f"\n=== {name} {' '.join(args)}", flush=True)
+    code = subprocess.run(
+        [PYTHON, str(BENCH / f"{name}.py"), *args, "--json", str(out)], check=False
+    ).returncode
+    if code == 0 and out.exists():
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+    return {"name": name, "failed": code, "seconds": time.monotonic() - started}
+
+
+def write(
+    results: list[dict[str, Any]], titles: dict[str, str], quick: bool, output: Path, info: dict[str, Any]
+) -> None:
+    rows = [Headline(**row) for result in results for row in result.get("headline", [])]
+    total = sum(result["seconds"] for result in results)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {info['date']} by `make bench`{' --quick (small sizes)' if quick else ''} in "
+        f"{total / 60:.0f} min, on {info['cores']} cores ({info['cpu']}), "
+        f"{info['memory_gib']} GiB of memory, Python {info['python']}, Airflow {info['airflow']}. "
+        "Other work shared the machine (load average "
+        f"{info['load_before'][0]:.1f} at the start, {info['load_after'][0]:.1f} at the end): every figure "
+        "is measured beside its baseline in the same run and read as a ratio, never as an absolute.",
+        "",
+        "## Headline",
+        "",
+        headline_table(rows),
+        "",
+        "Rerun one benchmark alone: `.venv/bin/python bench/<name>.py --help` (sizes and counts are flags).",
+        "",
+    ]
+    for result in results:
+        if "failed" in result:
+            lines += [f"## {titles[result['name']]}", "", f"**Failed** (exit status {result['failed']}).", ""]
+        else:
+            lines += [f"## {result['title']}", "", result["markdown"], "", f"_{result['seconds']:.0f} s_", ""]
+    output.write_text("\n".join(lines))
+
+
+def main() -> int:
+    options = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    options.add_argument("--quick", action="store_true", help="small sizes: checks that everything runs")
+    options.add_argument("--only", help="comma-separated benchmark names")
+    options.add_argument("--output", type=Path, default=BENCH / "results.md")
+    args = options.parse_args()
+    wanted = set(args.only.split(",")) if args.only else {name for name, *_ in PLAN}
+    import airflow
+
+    info = {
+        **machine(),
+        "airflow": airflow.__version__,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    info["load_before"] = info.pop("load")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as folder:
+        for name, _title, full, quick in PLAN:
+            if name in wanted:
+                results.append(run_one(name, quick if args.quick else full, Path(folder)))
+    info["load_after"] = machine()["load"]
+    write(results, {name: title for name, title, *_ in PLAN}, args.quick, args.output, info)
+    print(f"\nWrote {args.output}")
+    return 1 if any("failed" in result for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
