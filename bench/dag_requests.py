@@ -215,7 +215,10 @@ def attributed(found: dict[str, Any], label: str, work: str) -> tuple[int, str]:
     return sum(counts.values()), ", ".join(f"{n} {route}" for route, n in sorted(counts.items()))
 
 
-def report(modes: dict[bool, dict[str, Any]], rows_of_work: list[Row]) -> Result:
+def task_rows(
+    modes: dict[bool, dict[str, Any]], rows_of_work: list[Row]
+) -> tuple[list[tuple[Any, ...]], dict[bool, int]]:
+    """One row per piece of work: requests / minimum in each mode; and the minimum per mode."""
     rows: list[tuple[Any, ...]] = []
     least = {mode: 0 for mode in modes}
     for label, tasks, work, minimum, why in rows_of_work:
@@ -229,6 +232,21 @@ def report(modes: dict[bool, dict[str, Any]], rows_of_work: list[Row]) -> Result
     rows.append(
         ("**total**", "", *(f"**{f['stats']['requests_total']}** / {least[m]}" for m, f in modes.items()), "")
     )
+    return rows, least
+
+
+NOT_DEFERRED_NOTE = (
+    "What was found when this benchmark was written: a wait that does not defer goes through "
+    "`MaestroHook.wait_for_task`, which reads the task at once, although the create or restart answer it "
+    "was handed a moment before already says START; that is one read per non-deferred wait (payroll, crm, "
+    "crm's restart). Sleeping one interval before the first read (or passing the known task in) removes "
+    "them; that change belongs to the hook and the operators, not to the client, so it is left to their "
+    "owners."
+)
+
+
+def report(modes: dict[bool, dict[str, Any]], rows_of_work: list[Row]) -> Result:
+    rows, least = task_rows(modes, rows_of_work)
     routes = sorted({route for found in modes.values() for route in found["stats"]["requests"]})
     by_route = table(
         ["route", *(f"deferrable={mode}" for mode in modes)],
@@ -253,14 +271,7 @@ def report(modes: dict[bool, dict[str, Any]], rows_of_work: list[Row]) -> Result
     )
     over = {m: f["stats"]["requests_total"] - least[m] for m, f in modes.items()}
     if over.get(False, 0) > 0:
-        body += (
-            f"\n\nNot deferred, {over[False]} over the minimum. What was found when this benchmark was "
-            "written: a wait that does not defer goes through `MaestroHook.wait_for_task`, which reads the "
-            "task at once, although the create or restart answer it was handed a moment before already says "
-            "START; that is one read per non-deferred wait (payroll, crm, crm's restart). Sleeping one "
-            "interval before the first read (or passing the known task in) removes them; that change belongs "
-            "to the hook and the operators, not to the client, so it is left to their owners."
-        )
+        body += f"\n\nNot deferred, {over[False]} over the minimum. {NOT_DEFERRED_NOTE}"
     if over.get(True, 0) > 0:
         body += f"\n\nDeferred, {over[True]} over the minimum: see the breakdown above."
     headline = [
