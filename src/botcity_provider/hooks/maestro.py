@@ -201,7 +201,7 @@ class MaestroHook(BaseHook):
 
     def wait_for_task(
         self,
-        task_id: int,
+        task: Task | int,
         *,
         success_statuses: Collection[str],
         poll_interval_seconds: float,
@@ -210,22 +210,29 @@ class MaestroHook(BaseHook):
     ) -> Task:
         """Poll until the task ends and return it; transient errors only delay the next poll.
 
+        Given a :class:`Task` just read (the answer to a create or restart), that is the first look:
+        no request is made for it.
+
         :raises MaestroTaskTimeoutError: the deadline (epoch seconds) passed first.
         """
         progress = progress or ProgressLog()
+        task_id = task.id if isinstance(task, Task) else task
+        seen = task if isinstance(task, Task) else self._poll(task_id)
+        last = seen
         while True:
-            task = self._poll(task_id)
-            if task is not None:
-                if (line := progress.change(task)) is not None:
+            if seen is not None:
+                last = seen
+                if (line := progress.change(seen)) is not None:
                     self.log.info("%s", line)
-                if classify(str(task.state), task.finish_status, success_statuses) is not None:
-                    return task
+                if classify(str(seen.state), seen.finish_status, success_statuses) is not None:
+                    return seen
             if deadline_at is not None and time.time() + poll_interval_seconds > deadline_at:
                 raise MaestroTaskTimeoutError(
                     f"Maestro task {task_id} did not finish before the deadline; last seen: "
-                    + (describe(task) if task is not None else "unknown")
+                    + (describe(last) if last is not None else "unknown")
                 )
             time.sleep(poll_interval_seconds)
+            seen = self._poll(task_id)
 
     def _poll(self, task_id: int) -> Task | None:
         try:

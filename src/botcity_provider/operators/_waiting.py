@@ -114,7 +114,7 @@ class MaestroWaitingOperator(BaseOperator):
 
         try:
             return self.hook.wait_for_task(
-                task.id,
+                task,
                 success_statuses=self.success_statuses,
                 poll_interval_seconds=self.poll_interval,
                 deadline_at=deadline_at,

@@ -58,6 +58,7 @@ class MaestroTaskSensor(BaseSensorOperator):
         self.maestro_conn_id = maestro_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self._published: int | None = None
+        self._last: Task | None = None
 
     @cached_property
     def hook(self) -> MaestroHook:
@@ -79,7 +80,7 @@ class MaestroTaskSensor(BaseSensorOperator):
         from botcity_provider._progress import describe
 
         task_id = self._task_id()
-        task = self.hook.client.tasks.get(task_id)
+        task = self._last = self.hook.client.tasks.get(task_id)
         if self._published != task_id:  # once per process: each reschedule-mode poke publishes again
             ti = context["ti"]
             ti.xcom_push(key=MAESTRO_TASK_ID_KEY, value=task_id)
@@ -123,6 +124,8 @@ class MaestroTaskSensor(BaseSensorOperator):
             poll_interval_seconds=self.poke_interval,
             deadline_at=deadline_at,
             success_statuses=self.success_statuses,
+            # Known from the look just taken: the wait joins the task listings from its first poll.
+            activity_label=self._last.activity_label if self._last else None,
         )
         limit = None if deadline_at is None else timedelta(seconds=self.timeout + 60)
         self.defer(trigger=trigger, method_name="execute_complete", timeout=limit)
