@@ -2,13 +2,18 @@
 runs it once and reads, task by task, the error each one fails with.
 
 The connections ``maestro_bad_input`` (good), ``maestro_wrong_key`` and ``maestro_no_scheme`` exist only
-while that test runs.
+while that test runs. Each failure is also written, as Airflow hands it to ``on_failure_callback``, to the
+file named by ``$BOTCITY_BAD_INPUT_RECORD``: the test reads the exception there, whatever the version of
+Airflow and however its log renders tracebacks.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 from datetime import datetime
+from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG
 
@@ -19,13 +24,25 @@ CONN = "maestro_bad_input"
 MISSING_FILE = "/nonexistent/botcity-bad-input/orders.csv"
 UNKNOWN_TASK_ID = 987654
 
+
+def record_failure(context: Any) -> None:
+    """Append the task's exception (class name and text, as its log shows them) to the record file."""
+    path = os.environ.get("BOTCITY_BAD_INPUT_RECORD")
+    if not path:
+        return
+    error = context.get("exception")
+    entry = {"task_id": context["ti"].task_id, "error": type(error).__name__, "message": str(error)}
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(entry) + "\n")
+
+
 with DAG(
     dag_id="bad_input_catalogue",
     start_date=datetime(2026, 1, 1),
     schedule=None,
     catchup=False,
     tags=["botcity", "test"],
-    default_args={"retries": 0},
+    default_args={"retries": 0, "on_failure_callback": record_failure},
 ):
     for name, priority in (("priority_11", 11), ("priority_minus_1", -1)):
         MaestroCreateTaskOperator(
