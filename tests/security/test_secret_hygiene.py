@@ -194,10 +194,13 @@ def test_no_secret_in_any_log_xcom_template_trigger_or_error(
     assert debug_cli_run.returncode == 0 and "state=success" in debug_cli_run.output, debug_cli_run.output[
         -3000:
     ]
-    assert "[debug" in debug_cli_run.output and "botcity_provider" in debug_cli_run.output
+    assert re.search(r"(?:GET|POST) http://\S+ -> \d{3} in ", debug_cli_run.output), "no client DEBUG line"
     assert any(" DEBUG [botcity_provider.client] " in record for record in run.records)
     assert run.faults["expired_token"] > 0, "no token expired: the re-login path was not exercised"
-    for source in ("xcom", "rendered_task_instance_fields", "trigger", "next_kwargs", "exception texts"):
+    sources = ["xcom", "rendered_task_instance_fields", "next_kwargs", "exception texts"]
+    if not __import__("airflow").__version__.startswith("2."):  # Airflow 2's dag.test() stores no trigger
+        sources.append("trigger")
+    for source in sources:
         assert texts[source], f"nothing to search in {source}"
 
 
