@@ -37,9 +37,6 @@ test: $(STAMP)  ## the whole test suite (about 15 minutes on 2 cores)
 chaos: $(STAMP)  ## the long chaos run: DAGs against a failing emulator killed mid-wait; prints the counts (~10 min)
 	BOTCITY_CHAOS_PROFILE=long $(VPY) -m pytest tests/chaos -p no:cacheprovider
 
-chaos: $(STAMP)  ## the long chaos run: DAGs against a failing emulator killed mid-wait; prints the counts (~10 min)
-	BOTCITY_CHAOS_PROFILE=long $(VPY) -m pytest tests/chaos -p no:cacheprovider
-
 test-compat: $(STAMP)  ## the suite again on Airflow 2.11 and 3.0, each in a venv of its own (.venv-airflow-*)
 	@failed=""; for spec in $(COMPAT); do \
 	  version=$${spec%%:*}; as_of=$${spec#*:}; venv=.venv-airflow-$$version; \
