@@ -144,14 +144,15 @@ TABLE: list[BadInput] = [
         CREATE,
         "AuthenticationError",
         "Logging in to {url} as 'demo' failed: POST /api/v2/workspace/login returned 401: \"invalid login or "
-        'key". check the login and key of the connection (Maestro, Dev. Environment page)',
+        "key\". Check the login and key of Airflow connection 'maestro_wrong_key' "
+        "(Maestro, Dev. Environment page)",
         "wrong_key",
     ),
     BadInput(
         "an unknown Maestro task id",
         SENSOR,
         "NotFoundError",
-        'Getting task 987654 failed: GET /api/v2/task/987654 returned 404: "task 987654 not found". check '
+        'Getting task 987654 failed: GET /api/v2/task/987654 returned 404: "task 987654 not found". Check '
         "the Maestro task id",
         "unknown_task_id",
     ),

@@ -129,7 +129,7 @@ def test_login_sends_no_token_and_a_refused_login_is_not_retried() -> None:
     assert json.loads(spec.content) == {"login": "acme", "key": KEY}
     with pytest.raises(AuthenticationError) as caught:
         flow.send(answer(401, b'{"message":"invalid login or key"}'))
-    assert "check the login and key" in str(caught.value)
+    assert "Check the login and key" in str(caught.value)
 
 
 def test_the_login_answer_is_read_into_a_token() -> None:
@@ -183,7 +183,7 @@ def test_interpret_maps_each_status_to_its_error_class(status: int, cls: type[Ma
 
 
 def test_a_404_carries_the_advice_of_the_call() -> None:
-    with pytest.raises(NotFoundError, match="check the Maestro task id"):
+    with pytest.raises(NotFoundError, match="Check the Maestro task id"):
         interpret(api.get_task(42), answer(404, b'{"message":"task 42 not found"}'))
 
 

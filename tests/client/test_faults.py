@@ -87,7 +87,7 @@ async def test_a_wrong_key_is_an_authentication_error_and_is_not_retried(
     ) as maestro:
         with pytest.raises(AuthenticationError) as caught:
             await maestro.tasks.get(1)
-    assert "check the login and key" in str(caught.value)
+    assert "Check the login and key" in str(caught.value)
     assert "wrong-key" not in str(caught.value)
     stats = emulator_state.stats()
     assert (stats["login_failures"], stats["requests_total"]) == (1, 1)

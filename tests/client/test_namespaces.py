@@ -66,7 +66,7 @@ async def test_unknown_artifacts_are_not_found(maestro: Twin, tmp_path: Path) ->
 
 
 async def test_upload_to_an_unknown_task_is_not_found(maestro: Twin, report: Path) -> None:
-    with pytest.raises(NotFoundError, match="check the Maestro task id"):
+    with pytest.raises(NotFoundError, match="Check the Maestro task id"):
         await maestro.artifacts.upload(4242, report)
 
 
@@ -144,7 +144,7 @@ async def test_a_datapool_label_is_sent_as_one_path_segment(
 
 
 async def test_an_unknown_datapool_is_not_found(maestro: Twin) -> None:
-    with pytest.raises(NotFoundError, match="check the datapool label"):
+    with pytest.raises(NotFoundError, match="Check the datapool label"):
         await maestro.datapools.push("nope", {"n": 1})
     with pytest.raises(NotFoundError):
         await maestro.datapools.summary("nope")

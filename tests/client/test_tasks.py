@@ -48,7 +48,7 @@ async def test_get_of_an_unknown_task_is_not_found(maestro: Twin) -> None:
         await maestro.tasks.get(999)
     assert caught.value.status == 404
     assert "999" in caught.value.server_message
-    assert "check the Maestro task id" in str(caught.value)
+    assert "Check the Maestro task id" in str(caught.value)
 
 
 async def test_a_task_runs_to_its_end(maestro: Twin) -> None:

@@ -29,6 +29,8 @@ class ClientConfig:
     :param verify: TLS verification: ``True`` (system CAs), ``False`` (off) or a CA bundle path.
     :param retry: the retry policy.
     :param token_max_age_seconds: log in again once a token is this old, without waiting for a 401.
+    :param source: where the login and key come from, named in a refused login's advice (the Airflow
+        hook puts its connection id here).
     """
 
     server: str
@@ -39,6 +41,7 @@ class ClientConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     token_max_age_seconds: float = DEFAULT_TOKEN_MAX_AGE_SECONDS
     user_agent: str = "airflow-provider-botcity"
+    source: str = "the client"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "server", _checked_server(self.server))

@@ -160,7 +160,7 @@ def login_call(cfg: ClientConfig) -> Call[LoginResult]:
         parse=model_parser(LoginResult, "the login answer"),
         json={"login": cfg.login, "key": cfg.key},
         authenticated=False,
-        hint="check the login and key of the connection (Maestro, Dev. Environment page)",
+        hint=f"check the login and key of {cfg.source} (Maestro, Dev. Environment page)",
     )
 
 

@@ -125,7 +125,7 @@ class MaestroAPIError(MaestroError):
         said = f': "{self.server_message}"' if self.server_message else ""
         rid = f" (request id {self.request_id})" if self.request_id else ""
         head = f"{doing} failed: " if doing else ""
-        tail = f". {self.hint}" if self.hint else ""
+        tail = f". {self.hint[:1].upper()}{self.hint[1:]}" if self.hint else ""
         return f"{head}{self.method} {self.path} returned {self.status}{said}{rid}{tail}"
 
 

@@ -53,6 +53,7 @@ def client_config(conn: Connection) -> ClientConfig:
         timeout_seconds=_number(extra.get("timeout_seconds"), "timeout_seconds", 30.0),
         verify=_verify(extra.get("verify"), extra.get("ca_bundle")),
         retry=retry,
+        source=f"Airflow connection {conn.conn_id!r}",
     )
 
 
