@@ -13,6 +13,7 @@ from botcity_provider.client import (
     MaestroTimeout,
     NotFoundError,
     Page,
+    RateLimitError,
     ServerError,
     Task,
 )
@@ -63,6 +64,18 @@ def test_a_lost_answer_is_resolved_by_finding_the_task_by_its_key() -> None:
     assert ("activityLabel", "invoices") in lookup.query
     found = returned(flow, page(task(9, "run-1-other"), task(8, "run-1"), task(7, None)))
     assert found.id == 8
+
+
+def test_a_rate_limited_create_is_sent_again_after_the_wait_without_a_lookup() -> None:
+    flow = create_flow("run-1")
+    next(flow)
+    refused = RateLimitError(method="POST", path="/api/v2/task", status=429, server_message="", retry_after=3)
+    pause = flow.throw(refused)
+    assert pause == flows.Pause(3.0), "the server's Retry-After, and no lookup: a 429 created nothing"
+    again = flow.send(None)
+    assert isinstance(again, Call)
+    assert (again.method, again.path) == ("POST", "/api/v2/task")
+    assert returned(flow, task(11, "run-1")).id == 11
 
 
 def test_when_the_task_is_not_there_it_waits_then_creates_again() -> None:

@@ -38,8 +38,9 @@ log = logging.getLogger("botcity_provider.client")
 IDEMPOTENCY_PARAMETER = "_idempotency_key"
 """Task parameter that carries the caller's idempotency key; bots can ignore it."""
 
-# Errors after which a create may or may not have happened on the server.
-AMBIGUOUS = (MaestroTimeout, MaestroConnectionLostError, ServerError, RateLimitError)
+# Errors after which a create may or may not have happened on the server. A 429 is not one of them:
+# the server refused to act, so the create is simply sent again once it asks us to.
+AMBIGUOUS = (MaestroTimeout, MaestroConnectionLostError, ServerError)
 # Each failed attempt is followed by a lookup that proves nothing was created, so more attempts are safe;
 # they only cost time (pauses of 1, 2, 4, 8 and 10 s). With a third of requests failing, as in the chaos
 # runs, four attempts lost about one create in a hundred; six lose about one in a thousand.
@@ -49,7 +50,8 @@ READ_AGAIN = (MaestroTransportError, ServerError, RateLimitError)
 LOOKUP_ATTEMPTS = 4
 # Server and worker clocks differ; look this much further back than the create started.
 CLOCK_SKEW = timedelta(minutes=5)
-LOOKUP_PAGE_SIZE = 100
+# Pages as large as the listing allows: a lookup that finds nothing reads every task of the window.
+LOOKUP_PAGE_SIZE = 1000
 LOOKUP_MAX_PAGES = 20
 
 
@@ -74,6 +76,11 @@ def create_task(
         try:
             task = yield call
             return task
+        except RateLimitError as exc:
+            if attempt == CREATE_ATTEMPTS:
+                raise
+            yield Pause(_backoff(attempt, exc))
+            continue
         except AMBIGUOUS as exc:
             log.warning("Creating a task may have failed (%s); looking for it by its key", type(exc).__name__)
             found = yield from _look_up(activity_label, key, started)
