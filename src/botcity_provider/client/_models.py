@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -29,6 +29,14 @@ __all__ = [
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _as_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+IdText = Annotated[str, BeforeValidator(_as_text)]
+"""An id Maestro sends as a number or as text (SDKs disagree), kept as text."""
 
 
 class _OpenEnum(StrEnum):
@@ -114,9 +122,9 @@ class Task(_Response):
     """A cooperative stop was requested; the bot is expected to notice and stop."""
     killed: bool = False
     """A forced stop was requested from the runner."""
-    machine_id: str | None = None
+    machine_id: IdText | None = None
     """Runner that picked the task up."""
-    agent_id: str | None = None
+    agent_id: IdText | None = None
     user_email: str | None = None
     organization_label: str | None = None
     repository_label: str | None = None
@@ -138,11 +146,6 @@ class Task(_Response):
     @classmethod
     def _null_is_false(cls, value: Any) -> Any:
         return False if value is None else value
-
-    @field_validator("machine_id", "agent_id", mode="before")
-    @classmethod
-    def _id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int | float) else value
 
     @property
     def is_terminal(self) -> bool:
@@ -176,7 +179,7 @@ class Artifact(_Response):
 class TaskError(_Response):
     """An error a bot reported for a task (exception type, message, stack trace)."""
 
-    id: str
+    id: IdText
     task_id: int | None = None
     type: str | None = None
     message: str | None = None
@@ -184,40 +187,25 @@ class TaskError(_Response):
     language: str | None = None
     date_creation: datetime | None = None
 
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
-
 
 class Alert(_Response):
     """An alert shown in the Maestro portal for a task."""
 
-    id: str | None = None
+    id: IdText | None = None
     task_id: int | None = None
     title: str | None = None
     message: str | None = None
     type: AlertType | None = None
 
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
-
 
 class DatapoolEntry(_Response):
     """An item in a datapool, waiting for (or processed by) a bot."""
 
-    id: str | None = None
+    id: IdText | None = None
     datapool_label: str | None = Field(default=None, alias="dataPoolLabel")
     state: str | None = None
     priority: int | None = None
     values: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
 
 
 class DatapoolSummary(_Response):

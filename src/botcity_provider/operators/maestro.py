@@ -174,13 +174,7 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         task_id = int(external_id)
         if self._maestro_task_id != task_id:
             self.publish(context, task_id)
-        # What submit_job or the status check just read is fresh: no need to ask again.
-        task = (
-            self._latest
-            if self._latest and self._latest.id == task_id
-            else self.hook.client.tasks.get(task_id)
-        )
-        self._ended = self.wait(context, task)
+        self._ended = self.wait(context, self._fresh(task_id))
         self._result = self.finish(self._ended) if self._ended is not None else task_id
 
     def get_job_result(self, external_id: Any, context: Context) -> int:
@@ -190,12 +184,14 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         task_id = int(external_id)
         if self._maestro_task_id != task_id:
             self.publish(context, task_id)
-        self._ended = (
-            self._latest
-            if self._latest and self._latest.id == task_id
-            else self.hook.client.tasks.get(task_id)
-        )
+        self._ended = self._fresh(task_id)
         return self.finish(self._ended)
+
+    def _fresh(self, task_id: int) -> Task:
+        """The task as submit_job or the status check just read it (no need to ask again), else read now."""
+        if self._latest is not None and self._latest.id == task_id:
+            return self._latest
+        return self.hook.client.tasks.get(task_id)
 
 
 def _status(task: Task) -> str:
