@@ -39,7 +39,7 @@ from airflow.providers.common.compat.connection import get_async_connection
 
 from botcity_provider._events import TaskEvent, classify, make_event
 from botcity_provider.client import AsyncMaestroClient, MaestroClient, MaestroError, Task, TokenCache
-from botcity_provider.hooks._connection import client_config
+from botcity_provider.hooks._connection import client_config, connection_fields
 from botcity_provider.hooks.maestro import MaestroHook, is_transient
 from botcity_provider.triggers._poller import TaskPoller
 from botcity_provider.triggers.maestro import MaestroTaskTrigger
@@ -108,7 +108,7 @@ class FreshSessionTrigger(MaestroTaskTrigger):
 
     async def _wait(self) -> TaskEvent:
         conn = await get_async_connection(self.maestro_conn_id)
-        config = dataclasses.replace(client_config(conn), verify=False)
+        config = dataclasses.replace(client_config(connection_fields(conn)), verify=False)
 
         async def read() -> Task:
             async with AsyncMaestroClient(config=config, token_cache=TokenCache()) as client:

@@ -3,8 +3,9 @@
 ``_secret_hygiene`` runs around every test of this folder: it turns DEBUG logging on for
 ``botcity_provider``, records every :class:`MaestroError` created during the test, and at the end
 fails the test if a log record or an error message (or any error it was chained from) contains the
-emulator's key or any token the emulator issued. So every error the suite provokes is also a secret
-hygiene check.
+emulator's key or any token the emulator issued, or if a traceback renderer that shows local variables
+(rich, Sentry) would print one from the error's frames. So every error the suite provokes is also a
+secret hygiene check.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from botcity_provider.client import AsyncMaestroClient, MaestroClient, MaestroError, TokenCache
 from botcity_provider.emulator.testing import EmulatorHandle
+from tests.traceback_locals import locals_showing
 
 from ._support import RETRY, Twin
 
@@ -66,6 +68,8 @@ def _secret_hygiene(
         for text in _texts(error):
             leaked = [secret for secret in secrets if secret in text]
             assert not leaked, f"{type(error).__name__} shows a secret: {text}"
+        shown = locals_showing(error, secrets)
+        assert not shown, "a traceback showing locals prints a secret: " + "; ".join(shown)
     for record in caplog.get_records("setup") + caplog.get_records("call"):
         text = record.getMessage()
         if record.exc_info:

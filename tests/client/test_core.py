@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from botcity_provider.client import (
     AuthenticationError,
@@ -68,9 +69,9 @@ def finish(flow: Any, reply: Any) -> Any:
 
 
 def test_exchange_asks_for_a_token_then_sends_with_the_auth_headers() -> None:
-    flow = exchange(api.get_task(42), CFG, (KEY,))
+    flow = exchange(api.get_task(42), CFG)
     assert next(flow) == NeedToken(refused=None)
-    spec = flow.send("tok-first")
+    spec = flow.send(SecretStr("tok-first"))
     assert isinstance(spec, RequestSpec)
     assert (spec.method, spec.url) == ("GET", "https://maestro.example/api/v2/task/42")
     assert spec.headers["token"] == "tok-first"
@@ -85,7 +86,7 @@ def test_exchange_asks_for_a_token_then_sends_with_the_auth_headers() -> None:
 def test_exchange_sends_json_with_its_content_type_only_when_there_is_a_body() -> None:
     flow = exchange(api.create_task("invoices", {"month": "11"}, 3, False, None), CFG)
     next(flow)
-    spec = flow.send("tok-first")
+    spec = flow.send(SecretStr("tok-first"))
     assert spec.headers["Content-Type"] == "application/json"
     assert json.loads(spec.content) == {
         "activityLabel": "invoices",
@@ -96,12 +97,12 @@ def test_exchange_sends_json_with_its_content_type_only_when_there_is_a_body() -
 
 
 def test_a_401_asks_for_a_new_token_naming_the_refused_one_and_sends_again() -> None:
-    flow = exchange(api.get_task(42), CFG, (KEY,))
+    flow = exchange(api.get_task(42), CFG)
     next(flow)
-    flow.send("tok-old")
+    flow.send(SecretStr("tok-old"))
     step = flow.send(answer(401, b'{"message":"access token expired: log in again"}'))
-    assert step == NeedToken(refused="tok-old")
-    again = flow.send("tok-new")
+    assert step == NeedToken(refused=SecretStr("tok-old"))
+    again = flow.send(SecretStr("tok-new"))
     assert isinstance(again, RequestSpec)
     assert again.headers["token"] == "tok-new"
     assert (again.method, again.url) == ("GET", "https://maestro.example/api/v2/task/42")
@@ -109,11 +110,11 @@ def test_a_401_asks_for_a_new_token_naming_the_refused_one_and_sends_again() -> 
 
 
 def test_a_second_401_is_an_authentication_error() -> None:
-    flow = exchange(api.get_task(42), CFG, (KEY,))
+    flow = exchange(api.get_task(42), CFG)
     next(flow)
-    flow.send("tok-old")
+    flow.send(SecretStr("tok-old"))
     flow.send(answer(401, b'{"message":"invalid access token"}'))
-    flow.send("tok-new")
+    flow.send(SecretStr("tok-new"))
     with pytest.raises(AuthenticationError) as caught:
         flow.send(answer(401, b'{"message":"invalid access token"}'))
     assert caught.value.status == 401
@@ -121,7 +122,7 @@ def test_a_second_401_is_an_authentication_error() -> None:
 
 
 def test_login_sends_no_token_and_a_refused_login_is_not_retried() -> None:
-    flow = exchange(login_call(CFG), CFG, (KEY,))
+    flow = exchange(login_call(CFG), CFG)
     spec = next(flow)
     assert isinstance(spec, RequestSpec)
     assert "token" not in spec.headers
@@ -136,11 +137,11 @@ def test_the_login_answer_is_read_into_a_token() -> None:
     flow = exchange(login_call(CFG), CFG)
     next(flow)
     result = finish(flow, ok({"accessToken": "tok-1", "organizationLabel": "acme"}))
-    assert result.access_token == "tok-1"
+    assert result.access_token.get_secret_value() == "tok-1"
 
 
 def test_build_request_strips_the_trailing_slash_and_keeps_the_query_apart() -> None:
-    spec = build_request(CFG, api.list_tasks(activity_label="invoices", page=2, size=5), "tok")
+    spec = build_request(CFG, api.list_tasks(activity_label="invoices", page=2, size=5), SecretStr("tok"))
     assert spec.url == "https://maestro.example/api/v2/task"
     assert ("page", "2") in spec.query
     assert ("size", "5") in spec.query
@@ -268,16 +269,16 @@ def test_any_error_status_gives_a_maestro_api_error_with_a_short_message(status:
 
 def test_scrub_replaces_every_secret() -> None:
     text = f"key {KEY} and token tok-123456 refused; key again: {KEY}"
-    cleaned = scrub(text, (KEY, "tok-123456"))
+    cleaned = scrub(text, (SecretStr(KEY), SecretStr("tok-123456")))
     assert KEY not in cleaned
     assert "tok-123456" not in cleaned
     assert cleaned.count("***") == 3
 
 
 def test_an_error_never_repeats_a_key_or_token_the_server_echoed() -> None:
-    flow = exchange(api.get_task(42), CFG, (KEY,))
+    flow = exchange(api.get_task(42), CFG)
     next(flow)
-    flow.send("tok-echoed-back")
+    flow.send(SecretStr("tok-echoed-back"))
     echo = json.dumps({"message": f"token tok-echoed-back for key {KEY} is not allowed here"}).encode()
     with pytest.raises(PermissionDeniedError) as caught:
         flow.send(answer(403, echo))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from pydantic import SecretStr
 
 from botcity_provider.client import (
     AsyncMaestroClient,
@@ -47,7 +48,7 @@ async def test_reprs_show_neither_key_nor_token(
         async_client.config,
         login_call(cfg),
         build_request(cfg, login_call(cfg), None),
-        build_request(cfg, api.get_task(1), token),
+        build_request(cfg, api.get_task(1), SecretStr(token)),
         LoginResult(access_token=token, organization_label="demo"),
         client._slot,
     ]

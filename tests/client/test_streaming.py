@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from botcity_provider.client import MaestroClient, MaestroConnectionLostError, TokenCache
 from botcity_provider.emulator.testing import EmulatorHandle
@@ -183,7 +184,8 @@ async def test_a_download_cut_short_keeps_the_old_file_and_leaves_no_partial_one
 ) -> None:
     server = HalfServer()
     cache = TokenCache()
-    cache.slot(server.url, "demo", "demo-key").store("tok-preissued")  # no login route on this server
+    # No login route on this server: the token is issued beforehand.
+    cache.slot(server.url, "demo", SecretStr("demo-key")).store(SecretStr("tok-preissued"))
     target = tmp_path / "report.csv"
     target.write_bytes(b"yesterday's report")
     try:

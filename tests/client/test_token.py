@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from pydantic import SecretStr
+
 from botcity_provider.client import TokenCache, default_token_cache
 
-KEY = "k3y-that-must-not-be-kept"
+KEY = SecretStr("k3y-that-must-not-be-kept")
 
 
 class Clock:
@@ -29,7 +31,7 @@ def test_other_credentials_get_other_slots() -> None:
     cache = TokenCache()
     first = cache.slot("https://maestro.example", "acme", KEY)
     others = [
-        cache.slot("https://maestro.example", "acme", KEY + "-rotated"),
+        cache.slot("https://maestro.example", "acme", SecretStr(KEY.get_secret_value() + "-rotated")),
         cache.slot("https://maestro.example", "other-workspace", KEY),
         cache.slot("https://onprem.example", "acme", KEY),
     ]
@@ -39,12 +41,12 @@ def test_other_credentials_get_other_slots() -> None:
 
 def test_the_key_is_not_kept_as_plain_text() -> None:
     cache = TokenCache()
-    cache.slot("https://maestro.example", "acme", KEY).store("tok-1")
+    cache.slot("https://maestro.example", "acme", KEY).store(SecretStr("tok-1"))
     # The slot table is private; reading it is the only way to prove what it holds.
     idents = list(cache._slots)
     assert len(idents) == 1
-    assert all(KEY not in part for part in idents[0])
-    assert KEY not in repr(cache._slots)
+    assert all(KEY.get_secret_value() not in part for part in idents[0])
+    assert KEY.get_secret_value() not in repr(cache._slots)
     assert "tok-1" not in repr(cache._slots)
 
 
@@ -52,20 +54,20 @@ def test_a_token_expires_at_its_max_age() -> None:
     clock = Clock()
     slot = TokenCache(clock=clock).slot("https://maestro.example", "acme", KEY)
     assert slot.usable(max_age_seconds=60) is None
-    slot.store("tok-1")
+    slot.store(SecretStr("tok-1"))
     assert slot.logins == 1
     clock.now += 59.9
-    assert slot.usable(max_age_seconds=60) == "tok-1"
+    assert slot.usable(max_age_seconds=60) == SecretStr("tok-1")
     clock.now += 0.1
     assert slot.usable(max_age_seconds=60) is None
 
 
 def test_a_refused_token_is_not_offered_again_but_a_newer_one_is() -> None:
     slot = TokenCache(clock=Clock()).slot("https://maestro.example", "acme", KEY)
-    slot.store("tok-1")
-    assert slot.usable(max_age_seconds=60, refused="tok-1") is None
-    slot.store("tok-2")
-    assert slot.usable(max_age_seconds=60, refused="tok-1") == "tok-2"
+    slot.store(SecretStr("tok-1"))
+    assert slot.usable(max_age_seconds=60, refused=SecretStr("tok-1")) is None
+    slot.store(SecretStr("tok-2"))
+    assert slot.usable(max_age_seconds=60, refused=SecretStr("tok-1")) == SecretStr("tok-2")
     assert slot.logins == 2
     slot.forget()
     assert slot.usable(max_age_seconds=60) is None

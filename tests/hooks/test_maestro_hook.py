@@ -41,7 +41,8 @@ def test_json_connection_gives_client_settings(monkeypatch: pytest.MonkeyPatch) 
     )
     hook = _hook(monkeypatch, value)
     cfg = hook.config
-    assert (cfg.server, cfg.login, cfg.key) == ("https://maestro.example:8443", "acme", "k")
+    assert (cfg.server, cfg.login) == ("https://maestro.example:8443", "acme")
+    assert cfg.key.get_secret_value() == "k"
     assert cfg.timeout_seconds == 12.5
     assert cfg.verify is False
     assert cfg.retry.max_attempts == 3
@@ -51,7 +52,7 @@ def test_json_connection_gives_client_settings(monkeypatch: pytest.MonkeyPatch) 
 def test_uri_connection_with_encoded_host(monkeypatch: pytest.MonkeyPatch) -> None:
     hook = _hook(monkeypatch, "botcity-maestro://acme:s3cr%2Ft@https%3A%2F%2Fdevelopers.botcity.dev")
     assert hook.config.server == "https://developers.botcity.dev"
-    assert hook.config.key == "s3cr/t"
+    assert hook.config.key.get_secret_value() == "s3cr/t"
     assert hook.portal_url(7) == "https://developers.botcity.dev/tasks/7"
 
 

@@ -18,8 +18,9 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import SecretStr
 
-from ._config import DEFAULT_SERVER, DEFAULT_TIMEOUT_SECONDS, ClientConfig
+from ._config import DEFAULT_SERVER, DEFAULT_TIMEOUT_SECONDS, ClientConfig, hidden
 from ._core import Call, NeedToken, RawResponse, RequestSpec, build_request, exchange, interpret, login_call
 from ._errors import (
     MaestroConnectError,
@@ -52,7 +53,7 @@ class AsyncMaestroClient:
         self,
         server: str = DEFAULT_SERVER,
         login: str = "",
-        key: str = "",
+        key: str | SecretStr = "",
         *,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         verify: bool | str = True,
@@ -61,6 +62,7 @@ class AsyncMaestroClient:
         on_token: Callable[[str], None] | None = None,
         config: ClientConfig | None = None,
     ) -> None:
+        key = hidden(key)  # a traceback that prints locals then shows stars
         self.config = config or ClientConfig(
             server, login, key, timeout_seconds=timeout_seconds, verify=verify, retry=retry or RetryPolicy()
         )
@@ -95,7 +97,7 @@ class AsyncMaestroClient:
     async def _call(self, call: Call[T]) -> T:
         async for attempt in self.config.retry.async_retrying(idempotent=call.idempotent, action=call.action):
             with attempt:
-                return await self._drive(exchange(call, self.config, (self.config.key,)))
+                return await self._drive(exchange(call, self.config))
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _run(self, flow: Generator[Any, Any, T]) -> T:
@@ -124,7 +126,7 @@ class AsyncMaestroClient:
                 return stop.value  # type: ignore[no-any-return]
             reply = await self._token(step.refused) if isinstance(step, NeedToken) else await self._send(step)
 
-    async def _token(self, refused: str | None) -> str:
+    async def _token(self, refused: SecretStr | None) -> SecretStr:
         max_age = self.config.token_max_age_seconds
         token = self._slot.usable(max_age_seconds=max_age, refused=refused)
         if token is not None:
@@ -137,7 +139,7 @@ class AsyncMaestroClient:
                 token = interpret(call, raw, (self.config.key,)).access_token
                 self._slot.store(token)
                 if self._on_token is not None:
-                    self._on_token(token)
+                    self._on_token(token.get_secret_value())
         return token
 
     async def _send(self, spec: RequestSpec) -> RawResponse:
@@ -148,16 +150,18 @@ class AsyncMaestroClient:
             if spec.upload is not None:
                 handle = stack.enter_context(spec.upload.path.open("rb"))
                 files = {"file": (spec.upload.filename, handle)}
-            request = self._http.build_request(
-                spec.method,
-                spec.url,
-                params=list(spec.query),
-                content=spec.content,
-                files=files,
-                headers=dict(spec.headers),
-                timeout=spec.timeout_seconds,
+            response = await self._http.send(
+                self._http.build_request(
+                    spec.method,
+                    spec.url,
+                    params=list(spec.query),
+                    content=spec.content,
+                    files=files,
+                    headers=dict(spec.headers),
+                    timeout=spec.timeout_seconds,
+                ),
+                stream=True,
             )
-            response = await self._http.send(request, stream=True)
             stack.push_async_callback(response.aclose)
             raw = await _read(response, spec.download_to)
         log.debug("%s %s -> %d in %.3f s", spec.method, spec.url, raw.status, time.monotonic() - started)
@@ -191,7 +195,9 @@ async def _mapped_errors(action: str) -> AsyncIterator[None]:
     try:
         yield
     except httpx.HTTPError as exc:
-        raise _translate(exc, action) from exc
+        # Not chained: httpx's and httpcore's frames hold the token and the login body in locals, which
+        # a traceback that prints locals (rich, Sentry) would show. The message names the cause.
+        raise _translate(exc, action) from None
 
 
 def _translate(exc: httpx.HTTPError, action: str) -> MaestroTransportError:

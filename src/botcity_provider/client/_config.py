@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+
 from ._errors import ValidationError
 from ._retry import RetryPolicy
 
@@ -18,13 +20,14 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_TOKEN_MAX_AGE_SECONDS = 3300.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ClientConfig:
     """Everything a client needs to talk to one Maestro workspace.
 
     :param server: base URL of the Maestro server, ``http(s)://host[:port][/prefix]``.
     :param login: workspace login (the *Dev. Environment* page); also sent as the ``organization``.
-    :param key: workspace key; never shown in ``repr``, logs or errors.
+    :param key: workspace key, a ``str`` or a :class:`pydantic.SecretStr`; kept as a ``SecretStr`` so that
+        it shows neither in ``repr``, logs and errors nor in a traceback that prints local variables.
     :param timeout_seconds: limit for each request (connect and each read).
     :param verify: TLS verification: ``True`` (system CAs), ``False`` (off) or a CA bundle path.
     :param retry: the retry policy.
@@ -35,7 +38,7 @@ class ClientConfig:
 
     server: str
     login: str
-    key: str = field(repr=False)
+    key: SecretStr = field(repr=False)
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     verify: bool | str = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -43,18 +46,58 @@ class ClientConfig:
     user_agent: str = "airflow-provider-botcity"
     source: str = "the client"
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        server: str,
+        login: str,
+        key: str | SecretStr,
+        *,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        verify: bool | str = True,
+        retry: RetryPolicy | None = None,
+        token_max_age_seconds: float = DEFAULT_TOKEN_MAX_AGE_SECONDS,
+        user_agent: str = "airflow-provider-botcity",
+        source: str = "the client",
+    ) -> None:
+        # Written out rather than generated so that the key is wrapped before anything can raise: this
+        # frame is in the traceback of every refused setting, and some renderers print its locals.
+        key = hidden(key)
+        settings = {
+            "server": server,
+            "login": login,
+            "key": key,
+            "timeout_seconds": timeout_seconds,
+            "verify": verify,
+            "retry": retry or RetryPolicy(),
+            "token_max_age_seconds": token_max_age_seconds,
+            "user_agent": user_agent,
+            "source": source,
+        }
+        for name, value in settings.items():
+            object.__setattr__(self, name, value)
+        self._check()
+
+    def _check(self) -> None:
         object.__setattr__(self, "server", _checked_server(self.server))
         if not isinstance(self.login, str) or not self.login.strip():
             raise ValidationError(
                 "login", "is empty; give the workspace login from Maestro's Dev. Environment"
             )
-        if not isinstance(self.key, str) or not self.key.strip():
+        if not self.key.get_secret_value().strip():
             raise ValidationError("key", "is empty; give the workspace key from Maestro's Dev. Environment")
         if not self.timeout_seconds > 0:
             raise ValidationError("timeout_seconds", f"must be positive, got {self.timeout_seconds!r}")
         if isinstance(self.verify, str) and not os.path.isfile(self.verify):
             raise ValidationError("verify", f"CA bundle {self.verify!r} is not a readable file")
+
+
+def hidden(secret: str | SecretStr | None) -> SecretStr:
+    """A secret wrapped so that its ``repr`` is stars: local variables holding it print safely."""
+    if isinstance(secret, SecretStr):
+        return secret
+    if secret is None or not isinstance(secret, str):
+        return SecretStr("")
+    return SecretStr(secret)
 
 
 def _checked_server(server: object) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import pydantic
+from pydantic import SecretStr
 
 from ._config import ClientConfig
 from ._errors import (
@@ -66,7 +67,7 @@ class RawResponse:
 
     status: int
     headers: Mapping[str, str]  # lower-case names
-    body: bytes = b""
+    body: bytes = field(default=b"", repr=False)  # a login answer holds a token
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class RequestSpec:
 class NeedToken:
     """Asks the driver for a token; ``refused`` is the one the server just rejected, if any."""
 
-    refused: str | None = None
+    refused: SecretStr | None = None
 
 
 Step = RequestSpec | NeedToken
@@ -129,11 +130,11 @@ def path(template: str, *values: object) -> str:
     return template.format(*(quote(str(value), safe="") for value in values))
 
 
-def build_request(cfg: ClientConfig, call: Call[Any], token: str | None) -> RequestSpec:
+def build_request(cfg: ClientConfig, call: Call[Any], token: SecretStr | None) -> RequestSpec:
     """Turn a call into a request, adding the auth headers Maestro expects."""
     headers = {"Accept": "application/json", "User-Agent": cfg.user_agent}
     if token is not None:
-        headers["token"] = token
+        headers["token"] = token.get_secret_value()
         headers["organization"] = cfg.login
     content = None
     if call.json is not None:
@@ -158,17 +159,18 @@ def login_call(cfg: ClientConfig) -> Call[LoginResult]:
         path="/api/v2/workspace/login",
         doing=f"Logging in to {cfg.server} as {cfg.login!r}",
         parse=model_parser(LoginResult, "the login answer"),
-        json={"login": cfg.login, "key": cfg.key},
+        json={"login": cfg.login, "key": cfg.key.get_secret_value()},
         authenticated=False,
         hint=f"check the login and key of {cfg.source} (Maestro, Dev. Environment page)",
     )
 
 
-def exchange(call: Call[T], cfg: ClientConfig, secrets: Iterable[str] = ()) -> Flow[T]:
+def exchange(call: Call[T], cfg: ClientConfig) -> Flow[T]:
     """Run one call: get a token, send, and on a 401 get a fresh token and send once more.
 
-    Yields :class:`NeedToken` (answer: a token) and :class:`RequestSpec` (answer: a
-    :class:`RawResponse`); returns the parsed result or raises a :class:`MaestroError`.
+    Yields :class:`NeedToken` (answer: a token, as a ``SecretStr``) and :class:`RequestSpec` (answer: a
+    :class:`RawResponse`); returns the parsed result or raises a :class:`MaestroError`. Secrets stay
+    wrapped in ``SecretStr`` here, since these frames are in the traceback of every API error.
     """
     token = (yield NeedToken()) if call.authenticated else None
     raw = yield build_request(cfg, call, token)
@@ -176,11 +178,10 @@ def exchange(call: Call[T], cfg: ClientConfig, secrets: Iterable[str] = ()) -> F
         log.info("Token refused by %s; logging in again", cfg.server)
         token = yield NeedToken(refused=token)
         raw = yield build_request(cfg, call, token)
-    hidden = (*secrets, token) if token else tuple(secrets)
-    return interpret(call, raw, hidden)
+    return interpret(call, raw, (cfg.key, token) if token else (cfg.key,))
 
 
-def interpret(call: Call[T], raw: RawResponse, secrets: Iterable[str] = ()) -> T:
+def interpret(call: Call[T], raw: RawResponse, secrets: Iterable[SecretStr] = ()) -> T:
     """Raise the right :class:`MaestroAPIError` for an error status, else parse the body."""
     ok = raw.status in call.expected if call.expected else 200 <= raw.status < 300
     if not ok:
@@ -208,7 +209,7 @@ _HINTS = {
 }
 
 
-def api_error(call: Call[Any], raw: RawResponse, secrets: Iterable[str] = ()) -> MaestroAPIError:
+def api_error(call: Call[Any], raw: RawResponse, secrets: Iterable[SecretStr] = ()) -> MaestroAPIError:
     """Build the error for a failed call from what the server said."""
     cls = _ERROR_CLASSES.get(raw.status, ServerError if raw.status >= 500 else MaestroAPIError)
     hint = call.hint if raw.status in (401, 404) and call.hint else _HINTS.get(raw.status, "")
@@ -251,11 +252,11 @@ def server_message(raw: RawResponse) -> str:
     return _clip(text)
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
+def scrub(text: str, secrets: Iterable[SecretStr]) -> str:
     """Replace every secret in text the server wrote, in case it echoed one back."""
     for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+        if len(secret) >= 4:
+            text = text.replace(secret.get_secret_value(), "***")
     return text
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -97,7 +97,7 @@ class _Response(BaseModel):
 class LoginResult(_Response):
     """Answer of the login route. The token is excluded from ``repr`` so it cannot leak into a log."""
 
-    access_token: str = Field(repr=False, min_length=1)
+    access_token: SecretStr = Field(repr=False, min_length=1)
     organization_label: str | None = None
 
 

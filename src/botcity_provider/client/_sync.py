@@ -14,9 +14,10 @@ from typing import Any, TypeVar
 
 import requests
 import urllib3.exceptions
+from pydantic import SecretStr
 from requests_toolbelt import MultipartEncoder
 
-from ._config import DEFAULT_SERVER, DEFAULT_TIMEOUT_SECONDS, ClientConfig
+from ._config import DEFAULT_SERVER, DEFAULT_TIMEOUT_SECONDS, ClientConfig, hidden
 from ._core import Call, NeedToken, RawResponse, RequestSpec, build_request, exchange, interpret, login_call
 from ._errors import (
     MaestroConnectError,
@@ -54,7 +55,7 @@ class MaestroClient:
         self,
         server: str = DEFAULT_SERVER,
         login: str = "",
-        key: str = "",
+        key: str | SecretStr = "",
         *,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         verify: bool | str = True,
@@ -63,6 +64,7 @@ class MaestroClient:
         on_token: Callable[[str], None] | None = None,
         config: ClientConfig | None = None,
     ) -> None:
+        key = hidden(key)  # a traceback that prints locals then shows stars
         self.config = config or ClientConfig(
             server, login, key, timeout_seconds=timeout_seconds, verify=verify, retry=retry or RetryPolicy()
         )
@@ -98,7 +100,7 @@ class MaestroClient:
     def _call(self, call: Call[T]) -> T:
         for attempt in self.config.retry.retrying(idempotent=call.idempotent, action=call.action):
             with attempt:
-                return self._drive(exchange(call, self.config, (self.config.key,)))
+                return self._drive(exchange(call, self.config))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _run(self, flow: Generator[Any, Any, T]) -> T:
@@ -127,7 +129,7 @@ class MaestroClient:
                 return stop.value  # type: ignore[no-any-return]
             reply = self._token(step.refused) if isinstance(step, NeedToken) else self._send(step)
 
-    def _token(self, refused: str | None) -> str:
+    def _token(self, refused: SecretStr | None) -> SecretStr:
         max_age = self.config.token_max_age_seconds
         token = self._slot.usable(max_age_seconds=max_age, refused=refused)
         if token is not None:
@@ -140,32 +142,39 @@ class MaestroClient:
                 token = interpret(call, raw, (self.config.key,)).access_token
                 self._slot.store(token)
                 if self._on_token is not None:
-                    self._on_token(token)
+                    self._on_token(token.get_secret_value())
         return token
 
     def _send(self, spec: RequestSpec) -> RawResponse:
         action = f"{spec.method} {spec.url}"
         started = time.monotonic()
         with ExitStack() as stack, _mapped_errors(action):
-            data: Any = spec.content
-            headers = dict(spec.headers)
-            if spec.upload is not None:
-                handle = stack.enter_context(spec.upload.path.open("rb"))
-                data = MultipartEncoder(fields={"file": (spec.upload.filename, handle)})
-                headers["Content-Type"] = data.content_type
-            response = self._session.request(
-                spec.method,
-                spec.url,
-                params=list(spec.query),
-                data=data,
-                headers=headers,
-                timeout=spec.timeout_seconds,
-                stream=True,
-            )
+            response = self._session.request(**_request_args(spec, stack))
             stack.callback(response.close)
             raw = _read(response, spec.download_to)
         log.debug("%s %s -> %d in %.3f s", spec.method, spec.url, raw.status, time.monotonic() - started)
         return raw
+
+
+def _request_args(spec: RequestSpec, stack: ExitStack) -> dict[str, Any]:
+    """``Session.request`` arguments; built here so the token and the login body are no local of
+    ``_send``, whose frame is in the traceback of every transport error."""
+    data: Any = spec.content
+    content_type = {}
+    if spec.upload is not None:
+        data = MultipartEncoder(
+            fields={"file": (spec.upload.filename, stack.enter_context(spec.upload.path.open("rb")))}
+        )
+        content_type["Content-Type"] = data.content_type
+    return {
+        "method": spec.method,
+        "url": spec.url,
+        "params": list(spec.query),
+        "data": data,
+        "headers": {**spec.headers, **content_type},
+        "timeout": spec.timeout_seconds,
+        "stream": True,
+    }
 
 
 def _read(response: requests.Response, download_to: Path | None) -> RawResponse:
@@ -190,7 +199,9 @@ def _mapped_errors(action: str) -> Iterator[None]:
     try:
         yield
     except requests.RequestException as exc:
-        raise _translate(exc, action) from exc
+        # Not chained: requests' and urllib3's frames hold the token and the login body in locals, which
+        # a traceback that prints locals (rich, Sentry) would show. The message names the cause.
+        raise _translate(exc, action) from None
 
 
 def _translate(exc: requests.RequestException, action: str) -> MaestroTransportError:

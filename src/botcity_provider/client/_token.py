@@ -19,6 +19,8 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 __all__ = ["TokenCache", "TokenSlot", "default_token_cache"]
 
 
@@ -27,7 +29,7 @@ class TokenSlot:
     """The current token of one set of credentials, and the locks that serialise logging in."""
 
     clock: Callable[[], float] = time.monotonic
-    token: str | None = field(default=None, repr=False)
+    token: SecretStr | None = field(default=None, repr=False)
     obtained_at: float = 0.0
     logins: int = 0
     """How many times this slot was filled: what the login-economy tests and benchmarks read."""
@@ -36,7 +38,7 @@ class TokenSlot:
         default_factory=weakref.WeakKeyDictionary, repr=False
     )
 
-    def usable(self, *, max_age_seconds: float, refused: str | None = None) -> str | None:
+    def usable(self, *, max_age_seconds: float, refused: SecretStr | None = None) -> SecretStr | None:
         """Return the token if it is fresh and is not the one the server just refused.
 
         A refused token is forgotten: if the login that should replace it fails, a retry must log in
@@ -52,7 +54,7 @@ class TokenSlot:
             return None
         return token
 
-    def store(self, token: str) -> None:
+    def store(self, token: SecretStr) -> None:
         """Remember a token that was just issued."""
         self.token = token
         self.obtained_at = self.clock()
@@ -80,9 +82,9 @@ class TokenCache:
         self._slots: dict[tuple[str, str, str], TokenSlot] = {}
         self._lock = threading.Lock()
 
-    def slot(self, server: str, login: str, key: str) -> TokenSlot:
+    def slot(self, server: str, login: str, key: SecretStr) -> TokenSlot:
         """The slot for these credentials, created on first use."""
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(key.get_secret_value().encode("utf-8")).hexdigest()
         ident = (server.rstrip("/"), login, digest)
         with self._lock:
             found = self._slots.get(ident)

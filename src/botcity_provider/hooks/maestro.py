@@ -28,7 +28,12 @@ from botcity_provider.client import (
     TaskError,
 )
 from botcity_provider.client import _validate as check
-from botcity_provider.hooks._connection import client_config, portal_task_url
+from botcity_provider.hooks._connection import (
+    ConnectionFields,
+    client_config,
+    connection_fields,
+    portal_task_url,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Connection
@@ -141,21 +146,22 @@ class MaestroHook(BaseHook):
         return connection_form_widgets()
 
     @cached_property
-    def connection(self) -> Connection:
-        """The Airflow connection, fetched once. Its key is masked in every log from then on."""
-        conn = self.get_connection(self.maestro_conn_id)
-        if conn.password:
-            mask_secret(conn.password)
-        return conn
+    def _fields(self) -> ConnectionFields:
+        """The Airflow connection, fetched once, its key masked in every log from then on.
+
+        Kept as fields with the key wrapped, not as Airflow's ``Connection``: that one shows the password
+        in its ``repr``, and the hook's ``__dict__`` is a local in tracebacks that print locals.
+        """
+        return _masked(self.get_connection(self.maestro_conn_id))
 
     @cached_property
     def config(self) -> ClientConfig:
         """The client settings of the connection, checked (a bad URL fails here, naming the connection)."""
-        return self._config_of(self.connection)
+        return self._config_of(self._fields)
 
-    def _config_of(self, conn: Connection) -> ClientConfig:
+    def _config_of(self, fields: ConnectionFields) -> ClientConfig:
         try:
-            return client_config(conn)
+            return client_config(fields)
         except MaestroError as exc:
             raise AirflowException(f"Connection {self.maestro_conn_id!r} is not usable: {exc}") from exc
 
@@ -178,14 +184,12 @@ class MaestroHook(BaseHook):
         """
         from airflow.providers.common.compat.connection import get_async_connection
 
-        conn = await get_async_connection(self.maestro_conn_id, hook=self)
-        if conn.password:
-            mask_secret(conn.password)
-        return AsyncMaestroClient(config=self._config_of(conn), on_token=mask_secret)
+        fields = _masked(await get_async_connection(self.maestro_conn_id, hook=self))
+        return AsyncMaestroClient(config=self._config_of(fields), on_token=mask_secret)
 
     def portal_url(self, task_id: int) -> str:
         """Where the task can be seen in the Maestro portal."""
-        return portal_task_url(self.connection, task_id)
+        return portal_task_url(self._fields, task_id)
 
     def test_connection(self) -> tuple[bool, str]:
         """Log in and make one authenticated read, so a wrong key cannot pass as a success."""
@@ -286,3 +290,10 @@ class MaestroHook(BaseHook):
         except MaestroError as exc:
             self.log.warning("Could not read the errors of Maestro task %s: %s", task_id, exc)
             return []
+
+
+def _masked(conn: Connection) -> ConnectionFields:
+    """Mask the key in Airflow's logs, and keep the connection only as fields (no Connection local)."""
+    if conn.password:
+        mask_secret(conn.password)
+    return connection_fields(conn)
