@@ -63,21 +63,37 @@ def sdk(url: str, login: str, key: str, task_id: int) -> Callable[[Path], None]:
     return upload
 
 
+class _Plain:
+    """A logged-in ``requests`` session that creates artifacts: what the two plain-requests ways share."""
+
+    def __init__(self, url: str, login: str, key: str, task_id: int) -> None:
+        import requests
+
+        self.url, self.task_id = url, task_id
+        self.session = requests.Session()
+        body = {"login": login, "key": key}
+        answer = self.session.post(f"{url}/api/v2/workspace/login", json=body, timeout=30)
+        self.headers = {"token": answer.json()["accessToken"], "organization": login}
+
+    def file_url(self, path: Path) -> str:
+        """Create the artifact of ``path``; return where its file goes."""
+        body = {"taskId": self.task_id, "name": path.name, "filename": path.name}
+        answer = self.session.post(f"{self.url}/api/v2/artifact", json=body, headers=self.headers, timeout=30)
+        return f"{self.url}/api/v2/artifact/log/{answer.json()['id']}"
+
+
 def raw(url: str, login: str, key: str, task_id: int) -> Callable[[Path], None]:
-    import requests
     from requests_toolbelt import MultipartEncoder
 
-    session = requests.Session()
-    answer = session.post(f"{url}/api/v2/workspace/login", json={"login": login, "key": key}, timeout=30)
-    headers = {"token": answer.json()["accessToken"], "organization": login}
+    plain = _Plain(url, login, key, task_id)
+    session, headers = plain.session, plain.headers
 
     def upload(path: Path) -> None:
-        body = {"taskId": task_id, "name": path.name, "filename": path.name}
-        artifact = session.post(f"{url}/api/v2/artifact", json=body, headers=headers, timeout=30).json()
+        target = plain.file_url(path)
         with path.open("rb") as handle:
             data = MultipartEncoder(fields={"file": (path.name, handle)})
             sent = session.post(
-                f"{url}/api/v2/artifact/log/{artifact['id']}",
+                target,
                 data=data,
                 headers={**headers, "Content-Type": data.content_type},
                 timeout=300,
@@ -89,18 +105,14 @@ def raw(url: str, login: str, key: str, task_id: int) -> Callable[[Path], None]:
 
 def naive(url: str, login: str, key: str, task_id: int) -> Callable[[Path], None]:
     """The control: ``requests``' ``files=`` builds the whole body in memory. It shows the meter works."""
-    import requests
-
-    session = requests.Session()
-    answer = session.post(f"{url}/api/v2/workspace/login", json={"login": login, "key": key}, timeout=30)
-    headers = {"token": answer.json()["accessToken"], "organization": login}
+    plain = _Plain(url, login, key, task_id)
+    session, headers = plain.session, plain.headers
 
     def upload(path: Path) -> None:
-        body = {"taskId": task_id, "name": path.name, "filename": path.name}
-        artifact = session.post(f"{url}/api/v2/artifact", json=body, headers=headers, timeout=30).json()
+        target = plain.file_url(path)
         with path.open("rb") as handle:
             sent = session.post(
-                f"{url}/api/v2/artifact/log/{artifact['id']}",
+                target,
                 files={"file": (path.name, handle)},
                 headers=headers,
                 timeout=300,

@@ -30,6 +30,8 @@ from typing import Any
 
 import pytest
 
+from tests.dag_runs import load_dag_bag
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "bad-input.md"
 DAG_FILES = ROOT / "tests" / "dag_files"
@@ -191,14 +193,7 @@ def _rows(level: str) -> list[BadInput]:
 
 @pytest.fixture(scope="module")
 def catalogue_dag(airflow_db: Path) -> Any:
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # Airflow 2
-        from airflow.models.dagbag import DagBag
-
-    bag = DagBag(str(DAG_FILES))
-    assert not bag.import_errors, bag.import_errors
-    return bag.get_dag(DAG_ID)
+    return load_dag_bag(DAG_FILES).get_dag(DAG_ID)
 
 
 def test_in_a_dag_each_bad_input_fails_its_task_with_the_catalogued_error(

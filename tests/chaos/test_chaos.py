@@ -31,20 +31,14 @@ from typing import Any
 import pytest
 
 from tests.chaos import _harness as chaos
+from tests.dag_runs import load_dag_bag
 
 PROFILE = chaos.profile_from_env()
 
 
 @pytest.fixture(scope="module")
 def chaos_dag_bag(airflow_db: Path) -> Any:
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # Airflow 2
-        from airflow.models.dagbag import DagBag
-
-    bag = DagBag(str(chaos.DAG_FILES))
-    assert not bag.import_errors, bag.import_errors
-    return bag
+    return load_dag_bag(chaos.DAG_FILES)
 
 
 @pytest.mark.timeout(3600 if PROFILE.name == "long" else 600)

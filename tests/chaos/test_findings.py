@@ -21,6 +21,7 @@ from botcity_provider.client import (
 from botcity_provider.emulator.testing import EmulatorHandle
 from tests.chaos import _harness as chaos
 from tests.conftest import FAST_RETRY, connection_json
+from tests.dag_runs import load_dag_bag
 
 Fault = dict[str, Any]
 
@@ -34,14 +35,7 @@ def fault(match: str, action: str = "status", status: int | None = None, count: 
 
 @pytest.fixture(scope="module")
 def dag_bag(airflow_db: Path) -> Any:
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # Airflow 2
-        from airflow.models.dagbag import DagBag
-
-    bag = DagBag(str(chaos.DAG_FILES))
-    assert not bag.import_errors, bag.import_errors
-    return bag
+    return load_dag_bag(chaos.DAG_FILES)
 
 
 @pytest.fixture

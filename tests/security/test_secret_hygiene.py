@@ -42,6 +42,7 @@ import pytest
 
 from botcity_provider.emulator.testing import serve_in_thread
 from tests.chaos import _harness as chaos
+from tests.dag_runs import load_dag_bag
 
 Texts = dict[str, list[tuple[str, str]]]
 """Source name -> (where, text) pairs to search."""
@@ -221,11 +222,4 @@ def test_no_secret_in_any_log_xcom_template_trigger_or_error(
 
 @pytest.fixture(scope="module")
 def chaos_dag_bag_for_security(airflow_db: Path) -> Any:
-    try:
-        from airflow.dag_processing.dagbag import DagBag
-    except ImportError:  # Airflow 2
-        from airflow.models.dagbag import DagBag
-
-    bag = DagBag(str(chaos.DAG_FILES))
-    assert not bag.import_errors, bag.import_errors
-    return bag
+    return load_dag_bag(chaos.DAG_FILES)

@@ -34,6 +34,7 @@ from ._errors import (
     ServerError,
 )
 from ._models import LoginResult
+from ._retry import LOGIN_PATH
 
 __all__ = [
     "Call",
@@ -156,7 +157,7 @@ def login_call(cfg: ClientConfig) -> Call[LoginResult]:
     """``POST /api/v2/workspace/login``. Its body holds the key: it is never logged."""
     return Call(
         method="POST",
-        path="/api/v2/workspace/login",
+        path=LOGIN_PATH,
         doing=f"Logging in to {cfg.server} as {cfg.login!r}",
         parse=model_parser(LoginResult, "the login answer"),
         json={"login": cfg.login, "key": cfg.key.get_secret_value()},
