@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -135,14 +136,22 @@ def test_cancel_of_a_queued_task_never_runs(api: Api) -> None:
     assert (final["state"], final["dateStartRunning"], final["finishStatus"]) == ("CANCELED", None, None)
 
 
-@pytest.mark.parametrize("body", [{"interrupted": True}, {"interrupted": True, "killed": True}])
-def test_interrupt_or_kill_of_a_queued_task_cancels_it(api: Api, body: dict[str, Any]) -> None:
-    task = api.create_task("demo")
-    updated = api.update(task["id"], body)
-    assert updated["state"] == "CANCELED" and updated["interrupted"] is True
-    assert updated["killed"] is bool(body.get("killed"))
-    time.sleep(QUEUE_SECONDS + 0.1)
-    assert api.task(task["id"])["state"] == "CANCELED"
+def test_interrupt_of_a_queued_task_only_sets_the_flag_then_the_bot_stops(api: Api) -> None:
+    task = api.create_task("demo", parameters={"_emulator": {"outcome": "NEVER"}})
+    updated = api.update(task["id"], {"interrupted": True})
+    assert (updated["state"], updated["interrupted"], updated["killed"]) == ("START", True, False)
+    done = _finished(api, task["id"])
+    assert done["dateStartRunning"] is not None, "it was picked up, not canceled"
+    assert (done["finishStatus"], done["finishMessage"]) == ("FAILED", "Interrupted at the user's request")
+
+
+def test_kill_of_a_queued_task_only_sets_the_flags_then_the_runner_ends_it(api: Api) -> None:
+    task = api.create_task("demo", parameters={"_emulator": {"outcome": "NEVER"}})
+    updated = api.update(task["id"], {"interrupted": True, "killed": True})
+    assert (updated["state"], updated["interrupted"], updated["killed"]) == ("START", True, True)
+    done = _finished(api, task["id"])
+    assert (done["finishStatus"], done["finishMessage"]) == ("FAILED", "Killed at the user's request")
+    assert done["dateStartRunning"] == done["dateLastModified"]
 
 
 def test_interrupt_of_a_running_task_stops_within_half_a_second(api: Api) -> None:
@@ -204,3 +213,71 @@ def test_admin_tasks_shows_the_schedule(api: Api, emulator: EmulatorHandle) -> N
     assert row["id"] == task["id"] and row["outcome"] == "SUCCESS" and row["runs"] == 1
     assert row["run_start_at"] == pytest.approx(row["created_at"] + 5)
     assert row["finish_at"] == pytest.approx(row["created_at"] + 12)
+
+
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _admin_row(emulator: EmulatorHandle, task_id: int) -> dict[str, Any]:
+    (row,) = [row for row in emulator.tasks() if row["id"] == task_id]
+    return row
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        ({"interrupted": True, "killed": True}, "FAILED"),
+        ({"state": "CANCELED"}, None),
+        (
+            {"state": "FINISHED", "finishStatus": "PARTIALLY_COMPLETED", "finishMessage": "by hand"},
+            "PARTIALLY_COMPLETED",
+        ),
+    ],
+)
+def test_admin_tasks_agrees_with_the_api_on_a_stopped_task(
+    api: Api, emulator: EmulatorHandle, body: dict[str, Any], outcome: str | None
+) -> None:
+    task = api.create_task("demo", parameters={"_emulator": {"queue_seconds": 0, "run_seconds": 60}})
+    _running(api, task["id"])
+    api.update(task["id"], body)
+    seen = api.task(task["id"])
+
+    row = _admin_row(emulator, task["id"])
+
+    assert (row["state"], row["outcome"]) == (seen["state"], seen["finishStatus"]) == (seen["state"], outcome)
+    assert row["finish_at"] == pytest.approx(_epoch(seen["dateLastModified"]), abs=0.001)
+    assert row["run_start_at"] == pytest.approx(_epoch(seen["dateStartRunning"]), abs=0.001)
+
+
+def test_admin_tasks_agrees_with_the_api_on_an_interrupted_task(api: Api, emulator: EmulatorHandle) -> None:
+    task = api.create_task("demo", parameters={"_emulator": {"queue_seconds": 0, "run_seconds": 60}})
+    _running(api, task["id"])
+    api.update(task["id"], {"interrupted": True})
+    done = _finished(api, task["id"])
+
+    row = _admin_row(emulator, task["id"])
+
+    assert (row["outcome"], done["finishStatus"]) == ("FAILED", "FAILED")
+    assert row["finish_at"] == pytest.approx(_epoch(done["dateLastModified"]), abs=0.001)
+    assert row["history"][-1]["ended_by"] == "interrupt"
+
+
+def test_admin_tasks_lists_every_run_of_a_restarted_task(api: Api, emulator: EmulatorHandle) -> None:
+    params = {"_emulator": {"outcome": ["FAILED", "SUCCESS"], "queue_seconds": 0, "run_seconds": 0.1}}
+    task = api.create_task("demo", parameters=params)
+    failed = _finished(api, task["id"])
+    api.update(task["id"], {"state": "START"})
+    succeeded = _finished(api, task["id"])
+
+    row = _admin_row(emulator, task["id"])
+
+    assert (row["runs"], row["outcome"]) == (2, "SUCCESS")
+    first, second = row["history"]
+    assert (first["finishStatus"], first["finishMessage"]) == (
+        failed["finishStatus"],
+        failed["finishMessage"],
+    )
+    assert first["ended_at"] == pytest.approx(_epoch(failed["dateLastModified"]), abs=0.001)
+    assert (second["finishStatus"], second["ended_by"]) == ("SUCCESS", "bot")
+    assert second["picked_up_at"] == pytest.approx(_epoch(succeeded["dateStartRunning"]), abs=0.001)

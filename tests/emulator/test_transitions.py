@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from botcity_provider.emulator.errors import ApiError
+from botcity_provider.emulator.history import describe
 from botcity_provider.emulator.lifecycle import (
     INTERRUPT_REACTION_SECONDS,
     TRANSITIONS,
@@ -16,6 +17,7 @@ from botcity_provider.emulator.lifecycle import (
     apply_update,
     classify,
     new_task,
+    runs_of,
 )
 from botcity_provider.emulator.schemas import TASK_STATES, parse_new_task, parse_task_update
 
@@ -95,6 +97,104 @@ def test_a_natural_finish_before_the_interrupt_is_noticed_wins() -> None:
     assert record.wire["finishStatus"] == "SUCCESS"
 
 
+def test_interrupting_a_queued_task_only_sets_the_flag_and_the_bot_stops_once_picked_up() -> None:
+    record = _task(outcome="NEVER")
+    apply_update(record, {"interrupted": True}, T0 + 0.5)
+    assert (record.state, record.wire["interrupted"], record.wire["finishStatus"]) == ("START", True, None)
+    assert advance(record, T0 + 1.0) == [] and record.state == "RUNNING"
+    advance(record, T0 + 1.0 + INTERRUPT_REACTION_SECONDS)
+    assert (record.state, record.wire["finishStatus"]) == ("FINISHED", "FAILED")
+    assert record.wire["finishMessage"] == "Interrupted at the user's request"
+
+
+def test_a_bot_that_ignores_interrupts_runs_a_queued_interrupted_task_to_its_end() -> None:
+    record = _task(ignore_interrupt=True)
+    apply_update(record, {"interrupted": True}, T0)
+    advance(record, T0 + 10)
+    assert (record.wire["finishStatus"], record.wire["interrupted"]) == ("SUCCESS", True)
+
+
+def test_killing_a_queued_task_only_sets_the_flags_and_the_runner_ends_it_at_pick_up() -> None:
+    record = _task(ignore_interrupt=True)
+    apply_update(record, {"interrupted": True, "killed": True}, T0 + 0.5)
+    assert (record.state, record.wire["killed"]) == ("START", True)
+    advance(record, T0 + 10)
+    assert (record.wire["finishStatus"], record.wire["finishMessage"]) == (
+        "FAILED",
+        "Killed at the user's request",
+    )
+    assert record.wire["dateStartRunning"] == record.wire["dateLastModified"] == "2027-01-15T08:00:01.000Z"
+
+
+def test_the_runs_of_a_restarted_task_keep_the_failure_before_the_restart() -> None:
+    record = _task(outcome=["FAILED", "SUCCESS"], message="portal down")
+    advance(record, T0 + 10)
+    apply_update(record, {"state": "START"}, T0 + 10)
+    advance(record, T0 + 20)
+    first, second = runs_of(record)
+    assert (first["run"], first["state"], first["finishStatus"], first["finishMessage"]) == (
+        1,
+        "FINISHED",
+        "FAILED",
+        "portal down",
+    )
+    assert (first["queued_at"], first["picked_up_at"], first["ended_at"], first["ended_by"]) == (
+        T0,
+        T0 + 1,
+        T0 + 3,
+        "bot",
+    )
+    assert (second["run"], second["finishStatus"], second["queued_at"], second["ended_at"]) == (
+        2,
+        "SUCCESS",
+        T0 + 10,
+        T0 + 13,
+    )
+
+
+def test_a_restart_before_the_end_closes_the_run_it_replaces() -> None:
+    record = _task(outcome="NEVER")
+    advance(record, T0 + 2)
+    apply_update(record, {"state": "START"}, T0 + 2)
+    (replaced, current) = runs_of(record)
+    assert (replaced["state"], replaced["ended_at"], replaced["ended_by"]) == ("RUNNING", T0 + 2, "restart")
+    assert (current["state"], current["picked_up_at"], current["ended_at"]) == ("START", None, None)
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome", "ended_by"),
+    [
+        ({"interrupted": True, "killed": True}, "FAILED", "kill"),
+        ({"state": "CANCELED"}, None, "cancel"),
+        ({"state": "FINISHED", "finishStatus": "PARTIALLY_COMPLETED"}, "PARTIALLY_COMPLETED", "api"),
+    ],
+)
+def test_admin_row_of_an_ended_task_says_what_happened(
+    body: dict[str, object], outcome: str | None, ended_by: str
+) -> None:
+    record = _task(run_seconds=30)
+    advance(record, T0 + 2)
+    apply_update(record, body, T0 + 2)
+    row = describe(record)
+    assert (row["outcome"], row["finish_at"], row["run_start_at"]) == (outcome, T0 + 2, T0 + 1)
+    assert row["history"][-1]["ended_by"] == ended_by
+
+
+def test_admin_row_of_an_interrupted_task_says_when_it_will_stop() -> None:
+    record = _task(run_seconds=30)
+    advance(record, T0 + 2)
+    apply_update(record, {"interrupted": True}, T0 + 2)
+    row = describe(record)
+    assert (row["outcome"], row["finish_at"]) == ("FAILED", T0 + 2 + INTERRUPT_REACTION_SECONDS)
+
+
+def test_admin_row_of_a_task_canceled_in_the_queue_never_started() -> None:
+    record = _task()
+    apply_update(record, {"state": "CANCELED"}, T0 + 0.5)
+    row = describe(record)
+    assert (row["run_start_at"], row["finish_at"], row["outcome"]) == (None, T0 + 0.5, None)
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -158,6 +258,10 @@ def test_invariants_hold_for_any_sequence(outcome: object, steps: list[object]) 
             restarts += step.get("state") == "START"
         wire = record.wire
         assert record.state in TASK_STATES and record.schedule.runs == 1 + restarts
+        runs = runs_of(record)
+        assert [run["run"] for run in runs] == list(range(1, 2 + restarts))
+        assert all(run["ended_at"] is not None for run in runs[:-1]), "every earlier run has ended"
+        assert (runs[-1]["ended_at"] is not None) is (record.state in ("FINISHED", "CANCELED"))
         if record.state in ("START", "RUNNING", "CANCELED"):
             assert wire["finishStatus"] is None
         if record.state == "START":

@@ -6,10 +6,13 @@ Invariants:
    background: :func:`advance` materialises the due transitions whenever a task is read, so a restarted
    emulator continues every schedule from the state file.
 2. Only a task whose schedule is ``automatic`` moves by itself (START → RUNNING → FINISHED). Any API action
-   that decides the end of a run (finish, cancel, kill) switches ``automatic`` off.
+   that decides the end of a run (finish, cancel, a kill of a running task) switches ``automatic`` off.
 3. An API update is classified into exactly one :class:`Event`, and ``TRANSITIONS[(event, state)]`` picks
    exactly one effect; there is no other place where an update changes a task.
-4. Restart is the only way back to START. It starts a new run, which consumes the next scripted outcome.
+4. Restart is the only way back to START. It starts a new run, which consumes the next scripted outcome;
+   the run it replaces is kept in ``history``, so what happened before a restart stays visible.
+5. Interrupt and kill only set flags through the API (maestro-api.md §5); it is the emulated bot and runner
+   that react, also to flags set while the task was still queued.
 """
 
 from __future__ import annotations
@@ -35,6 +38,26 @@ DEFAULT_MESSAGES = {
 }
 
 
+class Ending(StrEnum):
+    """What ended a run, as the run history reports it."""
+
+    BOT = "bot"
+    """The emulated bot finished with its scripted outcome."""
+    INTERRUPT = "interrupt"
+    """The bot stopped because it was asked to (``interrupted``)."""
+    KILL = "kill"
+    """The runner killed the bot (``killed``)."""
+    CANCEL = "cancel"
+    API = "api"
+    """Someone finished the task through the API."""
+    RESTART = "restart"
+    """A restart replaced the run before it ended."""
+
+
+STOP_MESSAGES: dict[str, str] = {Ending.INTERRUPT: INTERRUPTED_MESSAGE, Ending.KILL: KILLED_MESSAGE}
+TERMINAL_STATES = ("FINISHED", "CANCELED")
+
+
 @dataclass(slots=True)
 class Schedule:
     """When the current run starts and ends, and how the emulated bot behaves; all times are epoch seconds."""
@@ -47,11 +70,19 @@ class Schedule:
     runs: int = 1
     not_before_at: float | None = None
     stop_at: float | None = None
+    """When the bot stops early because an interrupt or a kill was requested, if it will."""
+    stop_cause: str = Ending.INTERRUPT
     automatic: bool = True
     message: str | None = None
     items: list[int] | None = None
     errors: list[str] = field(default_factory=list)
     ignore_interrupt: bool = False
+    picked_up_at: float | None = None
+    ended_at: float | None = None
+    ended_by: str | None = None
+    """An :class:`Ending` once the current run has ended."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """The runs before the current one, oldest first, as :func:`run_summary` describes them."""
 
     @property
     def outcome(self) -> str:
@@ -66,6 +97,16 @@ class Schedule:
     def finish_at(self) -> float | None:
         """Return when the bot finishes the current run by itself, or ``None`` for a ``NEVER`` outcome."""
         return None if self.outcome == "NEVER" else self.run_start_at() + self.run_seconds
+
+    def planned_end(self) -> tuple[float, str] | None:
+        """Return when and why the current run will end unless the API ends it first.
+
+        A requested stop wins a tie with the bot's own finish; ``None`` means the run never ends by itself.
+        """
+        finish = self.finish_at()
+        if self.stop_at is not None and (finish is None or self.stop_at <= finish):
+            return self.stop_at, self.stop_cause
+        return None if finish is None else (finish, Ending.BOT)
 
 
 @dataclass(slots=True)
@@ -92,21 +133,25 @@ class TaskRecord:
         """Rebuild a record from its journal form."""
         return cls(wire=dict(data["wire"]), schedule=Schedule(**data["schedule"]))
 
-    def describe(self) -> dict[str, Any]:
-        """Return the schedule for ``GET /_emulator/tasks``."""
-        s = self.schedule
-        return {
-            "id": self.id,
-            "state": self.state,
-            "activityLabel": self.wire["activityLabel"],
-            "created_at": s.created_at,
-            "run_start_at": s.run_start_at(),
-            "finish_at": s.finish_at(),
-            "stop_at": s.stop_at,
-            "outcome": s.outcome,
-            "runs": s.runs,
-            "automatic": s.automatic,
-        }
+
+def run_summary(record: TaskRecord) -> dict[str, Any]:
+    """Describe the current run: when it was queued, picked up and ended (epoch seconds), and how."""
+    s, wire = record.schedule, record.wire
+    return {
+        "run": s.runs,
+        "queued_at": s.queued_at,
+        "picked_up_at": s.picked_up_at,
+        "ended_at": s.ended_at,
+        "ended_by": s.ended_by,
+        "state": wire["state"],
+        "finishStatus": wire["finishStatus"],
+        "finishMessage": wire["finishMessage"],
+    }
+
+
+def runs_of(record: TaskRecord) -> list[dict[str, Any]]:
+    """Return every run of the task, oldest first; the last one is the current run."""
+    return [*record.schedule.history, run_summary(record)]
 
 
 def new_task(
@@ -165,6 +210,7 @@ def _pick_up(record: TaskRecord, at: float) -> list[str] | None:
     start = record.schedule.run_start_at()
     if at < start:
         return None
+    record.schedule.picked_up_at = start
     record.wire.update(
         state="RUNNING", dateStartRunning=iso(start), machineId=MACHINE_ID, dateLastModified=iso(start)
     )
@@ -173,13 +219,13 @@ def _pick_up(record: TaskRecord, at: float) -> list[str] | None:
 
 def _end_run(record: TaskRecord, at: float) -> list[str] | None:
     s = record.schedule
-    ends = [(t, why) for t, why in ((s.stop_at, "interrupt"), (s.finish_at(), "finish")) if t is not None]
-    if not ends or at < min(ends)[0]:
+    planned = s.planned_end()
+    if planned is None or at < planned[0]:
         return None
-    end, why = min(ends)
-    s.automatic = False
-    if why == "interrupt":
-        _set_finished(record.wire, "FAILED", INTERRUPTED_MESSAGE, (None, None, None), end)
+    end, cause = planned
+    _ended(s, cause, end)
+    if cause in STOP_MESSAGES:
+        _set_finished(record.wire, "FAILED", STOP_MESSAGES[cause], (None, None, None), end)
         return []
     status = s.outcome
     items = tuple(s.items) if s.items is not None else DEFAULT_ITEMS[status]
@@ -247,11 +293,27 @@ def _set_finished(
     wire.update(zip(ITEM_KEYS, items, strict=True))
 
 
+def _ended(schedule: Schedule, cause: str, at: float) -> None:
+    schedule.automatic = False
+    schedule.ended_at = at
+    schedule.ended_by = cause
+
+
+def _stop_by(schedule: Schedule, at: float, cause: str) -> None:
+    """Make the bot stop at ``at`` unless an earlier stop is already due."""
+    if schedule.stop_at is None or at < schedule.stop_at:
+        schedule.stop_at, schedule.stop_cause = at, cause
+
+
 def _restart(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
     s = record.schedule
+    if s.ended_at is None:
+        _ended(s, Ending.RESTART, at)
+    s.history.append(run_summary(record))
     s.runs += 1
     s.queued_at = at
-    s.stop_at = None
+    s.stop_at, s.stop_cause = None, Ending.INTERRUPT
+    s.picked_up_at = s.ended_at = s.ended_by = None
     s.automatic = True
     record.wire.update(state="START", finishStatus=None, finishMessage=None, interrupted=False, killed=False)
     record.wire.update(dateStartRunning=None, machineId=None, dateLastModified=iso(at))
@@ -259,7 +321,7 @@ def _restart(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
 
 
 def _finish(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
-    record.schedule.automatic = False
+    _ended(record.schedule, Ending.API, at)
     record.schedule.stop_at = None
     wire = record.wire
     status = update.get("finishStatus", wire["finishStatus"])
@@ -268,19 +330,24 @@ def _finish(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
 
 
 def _cancel(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
-    record.schedule.automatic = False
+    _ended(record.schedule, Ending.CANCEL, at)
     record.wire.update(state="CANCELED", dateLastModified=iso(at))
 
 
 def _interrupt_soon(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
+    """A bot polls its flag while it runs: a queued one notices right after it is picked up."""
     s = record.schedule
     if not s.ignore_interrupt:
-        deadline = at + INTERRUPT_REACTION_SECONDS
-        s.stop_at = deadline if s.stop_at is None else min(s.stop_at, deadline)
+        _stop_by(s, max(at, s.run_start_at()) + INTERRUPT_REACTION_SECONDS, Ending.INTERRUPT)
+
+
+def _kill_at_pick_up(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
+    """The runner acts on ``killed``: a task it has not picked up yet is ended the moment it is."""
+    _stop_by(record.schedule, record.schedule.run_start_at(), Ending.KILL)
 
 
 def _kill_now(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
-    record.schedule.automatic = False
+    _ended(record.schedule, Ending.KILL, at)
     _set_finished(record.wire, "FAILED", KILLED_MESSAGE, (None, None, None), at)
 
 
@@ -289,21 +356,20 @@ def _flags_only(record: TaskRecord, update: Mapping[str, Any], at: float) -> Non
 
 
 Effect = Callable[[TaskRecord, Mapping[str, Any], float], None]
-_TERMINAL = ("FINISHED", "CANCELED")
 TRANSITIONS: dict[tuple[Event, str], Effect] = {
     **{(Event.RESTART, state): _restart for state in TASK_STATES},
     **{(Event.FINISH, state): _finish for state in TASK_STATES},
     **{(Event.FLAGS, state): _flags_only for state in TASK_STATES},
     (Event.CANCEL, "START"): _cancel,
     (Event.CANCEL, "RUNNING"): _cancel,
-    (Event.INTERRUPT, "START"): _cancel,
+    (Event.INTERRUPT, "START"): _interrupt_soon,
     (Event.INTERRUPT, "RUNNING"): _interrupt_soon,
-    (Event.KILL, "START"): _cancel,
+    (Event.KILL, "START"): _kill_at_pick_up,
     (Event.KILL, "RUNNING"): _kill_now,
     **{
         (event, state): _flags_only
         for event in (Event.CANCEL, Event.INTERRUPT, Event.KILL)
-        for state in _TERMINAL
+        for state in TERMINAL_STATES
     },
 }
 

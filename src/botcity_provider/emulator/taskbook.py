@@ -8,6 +8,7 @@ from starlette.datastructures import QueryParams
 
 from botcity_provider.emulator.config import EmulatorConfig
 from botcity_provider.emulator.errors import ApiError, bad_request, not_found
+from botcity_provider.emulator.history import describe
 from botcity_provider.emulator.lifecycle import TaskRecord, advance, apply_update, new_task
 from botcity_provider.emulator.paging import select
 from botcity_provider.emulator.records import error_record, new_id
@@ -121,8 +122,12 @@ class TaskBook:
 
     def describe_all(self, at: float) -> list[dict[str, Any]]:
         """Return every task with its internal schedule (for ``/_emulator/tasks``)."""
+        return [describe(record) for record in self.records(at)]
+
+    def records(self, at: float) -> list[TaskRecord]:
+        """Return every task as of ``at``, oldest first."""
         self.refresh_all(at)
-        return [record.describe() for record in self.store.tasks.values()]
+        return list(self.store.tasks.values())
 
 
 def _state_filter(raw: str | None) -> frozenset[str] | None:
