@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -15,17 +16,23 @@ import pytest
 import requests
 from botcity.maestro import AutomationTaskFinishStatus, BotMaestroSDK
 
-READY = re.compile(r"^Maestro emulator ready at http://127\.0\.0\.1:(\d+)\n$")
+READY = re.compile(r"^Maestro emulator ready at http://127\.0\.0\.1:(\d+) \(login (\S+)\)\n$")
 MODULE = [sys.executable, "-m", "botcity_provider.emulator"]
 
 
+_READY_LINES: dict[int, str] = {}
+
+
 @contextmanager
-def running(argv: list[str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def running(
+    argv: list[str], env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = _readline(process)
         match = READY.match(line)
         assert match, f"unexpected first line {line!r}"
+        _READY_LINES[process.pid] = line
         yield process, f"http://127.0.0.1:{match.group(1)}"
     finally:
         if process.poll() is None:
@@ -44,6 +51,12 @@ def _readline(process: subprocess.Popen[str], timeout_seconds: float = 20) -> st
     return result[0] if result else ""
 
 
+def ready_login(process: subprocess.Popen[str]) -> str:
+    match = READY.match(_READY_LINES[process.pid])
+    assert match is not None
+    return match.group(2)
+
+
 def _stop(process: subprocess.Popen[str], how: signal.Signals) -> tuple[int, str, str]:
     process.send_signal(how)
     out, err = process.communicate(timeout=15)
@@ -53,6 +66,7 @@ def _stop(process: subprocess.Popen[str], how: signal.Signals) -> tuple[int, str
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
 def test_port_0_prints_one_ready_line_and_stops_cleanly(how: signal.Signals) -> None:
     with running([*MODULE, "--port", "0"]) as (process, url):
+        assert ready_login(process) == "demo"
         assert requests.get(f"{url}/api/v2/maestro/version", timeout=5).json() == {"version": "3.9.0"}
         login = requests.post(
             f"{url}/api/v2/workspace/login", json={"login": "demo", "key": "demo-key"}, timeout=5
@@ -70,6 +84,7 @@ def test_console_script() -> None:
     script = shutil.which("maestro-emulator", path=str(sys.prefix) + "/bin")
     assert script is not None
     with running([script, "--port", "0", "--login", "acme"]) as (process, url):
+        assert ready_login(process) == "acme"
         body = {"login": "acme", "key": "demo-key"}
         assert (
             requests.post(f"{url}/api/v2/workspace/login", json=body, timeout=5).json()["organizationLabel"]
@@ -103,6 +118,67 @@ def test_no_key_or_token_in_any_output() -> None:
     assert "POST /api/v2/task" in err, "the access log should be on"
     for secret in [key, "nope-wrong", runner, *tokens]:
         assert secret not in out and secret not in err
+        assert secret not in _READY_LINES[process.pid]
+
+
+def _help_text(env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        [*MODULE, "--help"], check=False, capture_output=True, text=True, timeout=30, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    return " ".join(done.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("flag", "default"),
+    [
+        ("--host HOST", "127.0.0.1"),
+        ("--port PORT", "0"),
+        ("--login LOGIN", "demo"),
+        ("--key KEY", "$MAESTRO_EMULATOR_KEY if set, else demo-key"),
+        ("--state-file PATH", "in memory"),
+        ("--queue-seconds S", "1"),
+        ("--run-seconds S", "2"),
+        ("--error-rate F", "0"),
+        ("--retry-after S", "1"),
+        ("--token-lifetime S", "forever"),
+        ("--access-log", "off"),
+    ],
+)
+def test_help_shows_the_defaults(flag: str, default: str) -> None:
+    text = _help_text()
+    line = text[text.index(f" {flag} ") :]
+    assert line.split("(default: ", 1)[1].startswith(default + ")")
+
+
+def test_help_gives_every_flag_a_default() -> None:
+    text = _help_text()
+    options = text[text.index("options:") :]
+    flags = re.findall(r" (--[a-z-]+)(?: [A-Z,]+(?: \[[A-Z]+ \.\.\.\])?)? ", options)
+    assert len(set(flags)) >= 20
+    for flag, following in zip(flags, [*flags[1:], None], strict=True):
+        section = options[options.index(f" {flag} ") : options.index(f" {following} ") if following else None]
+        assert "(default: " in section or flag == "--help", flag
+
+
+def test_help_never_prints_a_key_from_the_environment() -> None:
+    secret = "env-secret-key-5c4b3a"
+    text = _help_text({**os.environ, "MAESTRO_EMULATOR_KEY": secret})
+    assert secret not in text
+    assert "(default: $MAESTRO_EMULATOR_KEY if set, else demo-key)" in text
+
+
+def test_the_key_from_the_environment_is_the_one_accepted() -> None:
+    secret = "env-secret-key-7d6e5f"
+    with running([*MODULE, "--port", "0"], env={**os.environ, "MAESTRO_EMULATOR_KEY": secret}) as (
+        process,
+        url,
+    ):
+        login = f"{url}/api/v2/workspace/login"
+        assert requests.post(login, json={"login": "demo", "key": secret}, timeout=5).status_code == 200
+        assert requests.post(login, json={"login": "demo", "key": "demo-key"}, timeout=5).status_code == 401
+        assert secret not in _READY_LINES[process.pid]
+        assert _stop(process, signal.SIGTERM)[0] == 0
 
 
 def test_runner_token_flag_serves_from_sys_args(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,9 @@ from botcity_provider.emulator.config import (
 from botcity_provider.emulator.faults import FaultProfile, merge_profile
 from botcity_provider.emulator.server import bind_socket, make_server, run_in_main_thread, url_of
 
-READY_LINE = "Maestro emulator ready at {url}"
+READY_PREFIX = "Maestro emulator ready at "
+READY_LINE = READY_PREFIX + "{url} (login {login})"
+"""The one line on stdout: the URL is the first word after the prefix, so readers can split it off."""
 KEY_ENV = "MAESTRO_EMULATOR_KEY"
 RUNNER_TOKENS_ENV = "MAESTRO_EMULATOR_RUNNER_TOKENS"
 """Secrets can come from the environment, which unlike argv is not visible to other users in ``ps``."""
@@ -39,38 +41,90 @@ _FAULT_FLAGS = {
 }
 
 
+def parse_ready_line(line: str) -> tuple[str, str] | None:
+    """Return the URL and login of a ready line, or ``None`` if ``line`` is not one."""
+    if not line.startswith(READY_PREFIX):
+        return None
+    url, _, rest = line[len(READY_PREFIX) :].strip().partition(" ")
+    login = rest.removeprefix("(login ").removesuffix(")") if rest.startswith("(login ") else ""
+    return url, login
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """Describe the flags; the fault flags map onto the keys of ``POST /_emulator/faults``."""
+    """Describe the flags, each with its default; the fault flags map onto ``POST /_emulator/faults``.
+
+    Defaults are written into the help text by hand: the key's default is a fixed text, so ``--help`` can
+    never print a key given through ``$MAESTRO_EMULATOR_KEY``.
+    """
     parser = argparse.ArgumentParser(
         prog="maestro-emulator", description="A local BotCity Maestro (v2 API) for offline DAG development."
     )
     add = parser.add_argument
-    add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    add("--port", type=int, default=0, help="port to listen on; 0 picks a free one (default 0)")
-    add("--login", default=DEFAULT_LOGIN, help=f"workspace login (default {DEFAULT_LOGIN})")
-    add("--key", default=os.environ.get(KEY_ENV, DEFAULT_KEY), help=f"workspace key (or ${KEY_ENV})")
-    add("--state-file", type=Path, help="journal that keeps the state across restarts")
-    add("--queue-seconds", type=float, default=DEFAULT_QUEUE_SECONDS, help="seconds a task waits in START")
-    add("--run-seconds", type=float, default=DEFAULT_RUN_SECONDS, help="seconds a task runs")
-    add("--error-rate", type=float, help="fraction of API requests answered 5xx without processing")
-    add("--rate-limit-rate", type=float, help="fraction of API requests answered 429")
-    add("--retry-after", type=float, help="Retry-After seconds of a 429 (default 1)")
-    add("--latency", type=float, help="seconds added before every API response")
-    add("--drop-rate", type=float, help="fraction of API requests whose connection is dropped")
-    add("--lost-create-rate", type=float, help="fraction of task creations processed but never answered")
-    add("--token-lifetime", type=float, help="seconds a token stays valid (default forever)")
-    add("--seed", type=int, help="seed of the fault randomness, for reproducible runs")
-    add("--faults", type=json.loads, default={}, help="a whole fault profile as JSON (script, exempt...)")
+    add("--host", metavar="HOST", default="127.0.0.1", help=_help("address to listen on", "127.0.0.1"))
+    add("--port", metavar="PORT", type=int, default=0, help=_help("port; 0 picks a free one", 0))
+    add("--login", metavar="LOGIN", default=DEFAULT_LOGIN, help=_help("workspace login", DEFAULT_LOGIN))
+    add("--key", metavar="KEY", help=_help("workspace key", f"${KEY_ENV} if set, else {DEFAULT_KEY}"))
+    add("--state-file", metavar="PATH", type=Path, help=_help("keep the state across restarts", "in memory"))
+    queue, run = DEFAULT_QUEUE_SECONDS, DEFAULT_RUN_SECONDS
+    add(
+        "--queue-seconds",
+        metavar="S",
+        type=float,
+        default=queue,
+        help=_help("seconds a new task waits in START", queue),
+    )
+    add(
+        "--run-seconds",
+        metavar="S",
+        type=float,
+        default=run,
+        help=_help("seconds the bot runs before it finishes", run),
+    )
+    _add_fault_flags(parser, FaultProfile())
     add(
         "--runner-token",
+        metavar="TOKEN",
         action="extend",
         nargs="+",
         default=[],
-        help=f"token accepted without login (or ${RUNNER_TOKENS_ENV})",
+        help=_help("tokens accepted without a login", f"none; also ${RUNNER_TOKENS_ENV}, comma-separated"),
     )
-    add("--activities", help="comma-separated automation labels; others are unknown (404)")
-    add("--access-log", action="store_true", help="log every request to stderr")
+    add("--activities", metavar="A,B", help=_help("known automation labels, others 404", "any label"))
+    add("--access-log", action="store_true", help=_help("log every request to stderr", "off"))
     return parser
+
+
+def _help(text: str, default: object) -> str:
+    shown = f"{default:g}" if isinstance(default, float) else str(default)
+    return f"{text} (default: {shown})"
+
+
+def _add_fault_flags(parser: argparse.ArgumentParser, off: FaultProfile) -> None:
+    """The fault profile at start-up; without these flags there are no faults."""
+    add = parser.add_argument
+    add(
+        "--error-rate",
+        metavar="F",
+        type=float,
+        help=_help("fraction of API requests answered 5xx", off.error_rate),
+    )
+    add(
+        "--rate-limit-rate",
+        metavar="F",
+        type=float,
+        help=_help("fraction of API requests answered 429", off.rate_limit_rate),
+    )
+    add("--retry-after", metavar="S", type=float, help=_help("Retry-After of a 429", off.retry_after_seconds))
+    add(
+        "--latency", metavar="S", type=float, help=_help("seconds added to every answer", off.latency_seconds)
+    )
+    add("--drop-rate", metavar="F", type=float, help=_help("fraction of connections dropped", off.drop_rate))
+    lost = "fraction of task creations processed, never answered"
+    add("--lost-create-rate", metavar="F", type=float, help=_help(lost, off.lost_create_rate))
+    add("--token-lifetime", metavar="S", type=float, help=_help("seconds a token stays valid", "forever"))
+    add("--seed", metavar="N", type=int, help=_help("seed of the fault randomness", "random"))
+    whole = "a whole fault profile as JSON, e.g. with a script"
+    add("--faults", metavar="JSON", type=json.loads, default={}, help=_help(whole, "{}, no faults"))
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
@@ -87,7 +141,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     activities = None if args.activities is None else frozenset(_split(args.activities))
     return EmulatorConfig(
         login=args.login,
-        key=args.key,
+        key=args.key if args.key is not None else os.environ.get(KEY_ENV, DEFAULT_KEY),
         queue_seconds=args.queue_seconds,
         run_seconds=args.run_seconds,
         state_file=args.state_file,
@@ -126,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sock = bind_socket(args.host, args.port)
     app = create_app(config)
     url = url_of(sock)
-    ready = READY_LINE.format(url=url)
+    ready = READY_LINE.format(url=url, login=config.login)
     server = make_server(app, access_log=config.access_log, on_ready=lambda: print(ready, flush=True))
     # uvicorn re-raises the signal that stopped it once it has shut down; a no-op handler makes that a
     # clean exit (status 0) instead of a KeyboardInterrupt traceback or a death by SIGTERM.

@@ -29,7 +29,7 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from botcity_provider.emulator.app import create_app
-from botcity_provider.emulator.cli import KEY_ENV, RUNNER_TOKENS_ENV
+from botcity_provider.emulator.cli import KEY_ENV, RUNNER_TOKENS_ENV, parse_ready_line
 from botcity_provider.emulator.config import EmulatorConfig
 from botcity_provider.emulator.server import ServerThread, bind_socket, url_of
 
@@ -200,15 +200,14 @@ class SubprocessEmulator(EmulatorHandle):
             self._argv, env=self._env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
         )
         self.process = process
-        line = _read_line(process.stdout, self._timeout_seconds)
-        prefix = "Maestro emulator ready at "
-        if not line.startswith(prefix):
+        ready = parse_ready_line(_read_line(process.stdout, self._timeout_seconds))
+        if ready is None:
             code = process.poll()
             self.stop()
             why = f"exit status {code}" if code is not None else f"not ready in {self._timeout_seconds} s"
             raise RuntimeError(f"the Maestro emulator subprocess failed to start ({why})")
         atexit.register(self.stop)
-        self.url = line[len(prefix) :].strip()
+        self.url = ready[0]
         port = self.url.rsplit(":", 1)[1]
         self._argv = [*_without_port(self._argv), "--port", port]
 
