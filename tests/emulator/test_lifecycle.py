@@ -98,6 +98,15 @@ def test_items_message_and_reported_errors(api: Api) -> None:
     assert {e["automationLabel"] for e in errors} == {"invoices"}
 
 
+def test_the_bot_reports_its_errors_when_its_run_ends_not_when_someone_looks(api: Api) -> None:
+    params = {"_emulator": {"outcome": "FAILED", "errors": ["boom"], "queue_seconds": 0, "run_seconds": 0}}
+    task = api.create_task("demo", parameters=params)
+    time.sleep(0.2)  # let the run end well before the first read that notices it
+    done = api.task(task["id"])
+    (error,) = api.get("/api/v2/error", params={"taskId": task["id"]}).json()["content"]
+    assert error["dateCreation"] == done["dateLastModified"]
+
+
 def test_errors_are_not_reported_on_success(api: Api) -> None:
     params = {"_emulator": {"errors": ["never"], "queue_seconds": 0, "run_seconds": 0}}
     task = api.create_task("demo", parameters=params)

@@ -91,10 +91,13 @@ class TaskBook:
         if reported is None:
             return
         self.store.save_task(record)
+        # The bot reported its errors as its run ended, which may be long before this read noticed it.
+        reported_at = record.schedule.ended_at or at
         for message in reported:
             body = {"type": BOT_ERROR_TYPE, "message": message, "stackTrace": "", "language": "PYTHON"}
             error_id = new_id()
-            entry = error_record(record.wire, body, error_id=error_id, organization=self.config.login, at=at)
+            login = self.config.login
+            entry = error_record(record.wire, body, error_id=error_id, organization=login, at=reported_at)
             self.store.put("error", error_id, entry)
 
     def refresh_all(self, at: float) -> None:
