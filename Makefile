@@ -12,7 +12,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 
-.PHONY: help venv demo test lint typecheck check test-compat chaos bench docs airflow test-ui clean
+.PHONY: help venv demo test lint typecheck check test-compat chaos bench docs dist airflow test-ui clean
 
 # Airflow versions the suite also runs on, with the date to resolve their dependencies as of: newer
 # FastAPI and cadwyn releases break Airflow 3.0's execution API, so 3.0 gets the packages of its day.
@@ -65,6 +65,13 @@ bench: $(STAMP)  ## every benchmark against the emulator, side by side with its 
 
 docs: $(STAMP)  ## build the user guide into site/ (mkdocs, strict: a warning or a missing snippet fails)
 	$(VENV)/bin/mkdocs build --strict
+
+# The backend is the locked hatchling in .venv (no build isolation), and the wheel is built from the sdist,
+# so what is checked is what a user would install. dist/ is emptied first: twine checks every file in it.
+dist: $(STAMP)  ## build the sdist and the wheel into dist/ and check them with twine (metadata, README)
+	rm -rf dist
+	$(UV) build --no-build-isolation --python $(VPY) --out-dir dist
+	$(VENV)/bin/twine check --strict dist/*
 
 airflow: $(STAMP)  ## a real local Airflow with the provider, the emulator and the example DAGs; Ctrl-C stops all
 	$(VPY) scripts/airflow_local.py $(ARGS)

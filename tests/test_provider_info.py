@@ -6,12 +6,17 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from importlib import resources
+from pathlib import Path
 
 import jsonschema
 import pytest
 
-from botcity_provider.get_provider_info import CONNECTION_FIELDS, get_provider_info
+import botcity_provider
+from botcity_provider.get_provider_info import CONNECTION_FIELDS, DOCUMENTATION_URL, get_provider_info
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _form_is_readable() -> bool:
@@ -28,6 +33,39 @@ def _form_is_readable() -> bool:
 def test_provider_info_matches_airflows_schema() -> None:
     schema = json.loads(resources.files("airflow").joinpath("provider_info.schema.json").read_text())
     jsonschema.validate(get_provider_info(), schema)
+
+
+def test_provider_info_gives_the_package_version_and_the_documentation_url() -> None:
+    info = get_provider_info()
+    assert info["versions"] == [botcity_provider.__version__]
+    assert info["documentation-url"] == DOCUMENTATION_URL
+    # Airflow 3.3 reads the address from the distribution's metadata instead: both must say the same.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["urls"]["Documentation"] == DOCUMENTATION_URL
+
+
+def test_the_version_is_written_only_in_the_package() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project
+    assert project["dynamic"] == ["version"]
+    source = (ROOT / "src" / "botcity_provider" / "get_provider_info.py").read_text()
+    assert f'"{botcity_provider.__version__}"' not in source
+
+
+def test_reading_provider_info_loads_nothing_of_the_package_or_airflow() -> None:
+    # Airflow calls this while it loads its configuration: anything heavy here runs on every import.
+    script = (
+        "import json, sys; before = set(sys.modules)\n"
+        "import botcity_provider.get_provider_info as m; m.get_provider_info()\n"
+        "print(json.dumps(sorted(set(sys.modules) - before)))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = json.loads(done.stdout)
+    ours = {name for name in loaded if name.split(".")[0] == "botcity_provider"}
+    assert ours == {"botcity_provider", "botcity_provider.get_provider_info"}
+    heavy = {"airflow", "pydantic", "httpx", "requests"}
+    assert not {name.split(".")[0] for name in loaded} & heavy
 
 
 def test_connection_fields_match_the_declarative_form_schema() -> None:
@@ -98,6 +136,32 @@ def test_airflow_cli_lists_the_provider(command: list[str], expected: str) -> No
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert expected in done.stdout
+
+
+def test_airflow_cli_shows_the_version_and_the_documentation_url() -> None:
+    def provider_get(*flags: str) -> dict[str, object]:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "airflow",
+                "providers",
+                "get",
+                "airflow-provider-botcity",
+                "-o",
+                "json",
+                *flags,
+            ],
+            env=os.environ,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        (shown,) = json.loads(done.stdout)
+        return shown
+
+    assert provider_get()["Version"] == botcity_provider.__version__
+    assert provider_get("--full")["documentation-url"] == DOCUMENTATION_URL
 
 
 def test_hook_classmethods_agree_with_declared_form() -> None:

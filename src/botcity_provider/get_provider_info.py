@@ -1,6 +1,7 @@
 """Provider metadata read by Airflow's ProvidersManager through the ``apache_airflow_provider`` entry point.
 
-Literals only, and no import of the rest of the package: Airflow reads this while loading its own
+Literals only, and no import of the rest of the package but its version string (``__init__.py`` holds
+nothing else, and importing this module has loaded it already): Airflow reads this while loading its own
 configuration, and a mistake here breaks ``import airflow`` on the whole machine
 (``tests/test_provider_info.py`` guards it).
 """
@@ -10,7 +11,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from botcity_provider import __version__
+
 PACKAGE = "botcity_provider"
+
+# Where `airflow providers get` sends a reader. The provider's own guide is built from docs/ by `make docs`
+# and has no published address yet, and the project records no public repository: rather than invent an
+# address, this is BotCity's Maestro documentation, which explains the automations, tasks and workspace keys
+# the guide refers to. Once the guide is published, put its address here and in pyproject.toml's
+# [project.urls] (Airflow 3.3 reads that one); tests/test_provider_info.py keeps the two equal.
+DOCUMENTATION_URL = "https://documentation.botcity.dev/maestro/"
 
 # The connection form's extra fields, declared once: Airflow 3.2+ reads them from here as ``conn-fields``,
 # and the hook builds its 2.11-3.1 widgets from the same dict.
@@ -59,7 +69,8 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-botcity",
         "name": "BotCity Maestro",
         "description": "Create, wait for, feed, cancel and restart BotCity Maestro RPA tasks from Airflow.",
-        "versions": ["0.1.0"],
+        "versions": [__version__],
+        "documentation-url": DOCUMENTATION_URL,
         "integrations": [
             {
                 "integration-name": "BotCity Maestro",
