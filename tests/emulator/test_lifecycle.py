@@ -163,14 +163,18 @@ def test_kill_of_a_queued_task_only_sets_the_flags_then_the_runner_ends_it(api: 
     assert done["dateStartRunning"] == done["dateLastModified"]
 
 
-def test_interrupt_of_a_running_task_stops_within_half_a_second(api: Api) -> None:
+def test_interrupt_of_a_running_task_stops_within_half_a_second(api: Api, emulator: EmulatorHandle) -> None:
     task = api.create_task("demo", parameters={"_emulator": {"queue_seconds": 0, "outcome": "NEVER"}})
     _running(api, task["id"])
-    started = time.monotonic()
+    asked_at = time.time()
     assert api.update(task["id"], {"interrupted": True})["interrupted"] is True
-    done = _finished(api, task["id"], timeout_seconds=2)
-    assert time.monotonic() - started < 0.5
+    answered_at = time.time()
+    done = _finished(api, task["id"])
     assert (done["finishStatus"], done["finishMessage"]) == ("FAILED", "Interrupted at the user's request")
+    # The server took the request between these two moments: when the bot stopped, by the server's own
+    # schedule, does not depend on how slowly this test polled.
+    stopped_at = _epoch(done["dateLastModified"])
+    assert asked_at < stopped_at <= answered_at + 0.5
 
 
 def test_ignore_interrupt_keeps_running(api: Api) -> None:
