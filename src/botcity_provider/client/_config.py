@@ -16,6 +16,8 @@ __all__ = ["DEFAULT_SERVER", "DEFAULT_TIMEOUT_SECONDS", "ClientConfig"]
 
 DEFAULT_SERVER = "https://developers.botcity.dev"
 DEFAULT_TIMEOUT_SECONDS = 30.0
+# Where every route of the API lives, under the server URL.
+API_ROOT = "/api/v2"
 # Maestro does not say how long a token lives; one hour is what every known client assumes.
 DEFAULT_TOKEN_MAX_AGE_SECONDS = 3300.0
 
@@ -24,7 +26,8 @@ DEFAULT_TOKEN_MAX_AGE_SECONDS = 3300.0
 class ClientConfig:
     """Everything a client needs to talk to one Maestro workspace.
 
-    :param server: base URL of the Maestro server, ``http(s)://host[:port][/prefix]``.
+    :param server: base URL of the Maestro server, ``http(s)://host[:port][/prefix]``; a trailing
+        ``/api/v2`` is dropped, since every route starts with it.
     :param login: workspace login (the *Dev. Environment* page); also sent as the ``organization``.
     :param key: workspace key, a ``str`` or a :class:`pydantic.SecretStr`; kept as a ``SecretStr`` so that
         it shows neither in ``repr``, logs and errors nor in a traceback that prints local variables.
@@ -113,7 +116,25 @@ def _checked_server(server: object) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("server", f"{text!r} is not an http(s) URL with a host")
-    return text.rstrip("/")
+    return base_url(text)
+
+
+def base_url(server: str) -> str:
+    """The URL that API paths are appended to: no trailing slash, and no ``/api/v2`` at the end.
+
+    Every route the client sends starts with ``/api/v2``, so a server URL that already ends with it
+    (copied from a route in Maestro's API documentation, say) would send ``/api/v2/api/v2/...`` and get
+    404s. Only that exact end of the path is dropped; any other path is a prefix of the server's own.
+    """
+    text = server.rstrip("/")
+    if text.endswith(API_ROOT) and urlsplit(text).path.endswith(API_ROOT):
+        text = text[: -len(API_ROOT)].rstrip("/")
+    return text
+
+
+def has_userinfo(url: str) -> bool:
+    """True if the URL carries ``user[:password]@``: such a URL must never be repeated in a message."""
+    return bool(_USERINFO.match(url.strip()))
 
 
 # "user[:password]@" before the host, with or without a scheme.

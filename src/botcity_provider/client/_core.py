@@ -12,17 +12,17 @@ import logging
 import math
 import re
 from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pydantic
 from pydantic import SecretStr
 
-from ._config import ClientConfig
+from ._config import DEFAULT_SERVER, ClientConfig
 from ._errors import (
     AuthenticationError,
     ConflictError,
@@ -79,6 +79,9 @@ class Call(Generic[T]):
     :param parse: turns a success response into the result.
     :param expected: exact success statuses, where the API pins one (error create: 201).
     :param hint: advice attached to a 404 ("check the task id").
+    :param auth_hint: advice attached to a 401, when the call has better advice than the general one.
+    :param prefix: the path of the server URL, sent before ``path``; filled in from the settings by
+        :func:`exchange` and :func:`login_call`, so that errors name the path as it was sent.
     """
 
     method: str
@@ -93,11 +96,13 @@ class Call(Generic[T]):
     authenticated: bool = True
     expected: frozenset[int] | None = None
     hint: str = ""
+    auth_hint: str = ""
+    prefix: str = ""
 
     @property
     def action(self) -> str:
         """``METHOD /path``: how a call is named in logs and transport errors."""
-        return f"{self.method} {self.path}"
+        return f"{self.method} {self.prefix}{self.path}"
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,11 @@ def build_request(cfg: ClientConfig, call: Call[Any], token: SecretStr | None) -
 
 
 def login_call(cfg: ClientConfig) -> Call[LoginResult]:
-    """``POST /api/v2/workspace/login``. Its body holds the key: it is never logged."""
+    """``POST /api/v2/workspace/login``. Its body holds the key: it is never logged.
+
+    A 404 here means no Maestro API lives at the server URL (a wrong host or path), not a wrong key:
+    the server never got as far as reading the body, so its advice is about the URL.
+    """
     return Call(
         method="POST",
         path=LOGIN_PATH,
@@ -162,8 +171,19 @@ def login_call(cfg: ClientConfig) -> Call[LoginResult]:
         parse=model_parser(LoginResult, "the login answer"),
         json={"login": cfg.login, "key": cfg.key.get_secret_value()},
         authenticated=False,
-        hint=f"check the login and key of {cfg.source} (Maestro, Dev. Environment page)",
+        hint=(
+            f"check the server URL of {cfg.source}: Maestro's login route is not under {cfg.server}, so "
+            f"the login and key were not checked. The server URL is the Maestro server's address, "
+            f"e.g. {DEFAULT_SERVER}"
+        ),
+        auth_hint=f"check the login and key of {cfg.source} (Maestro, Dev. Environment page)",
+        prefix=_server_prefix(cfg),
     )
+
+
+def _server_prefix(cfg: ClientConfig) -> str:
+    """The path of the server URL (``/maestro`` for ``https://host/maestro``), sent before every route."""
+    return urlsplit(cfg.server).path
 
 
 def exchange(call: Call[T], cfg: ClientConfig) -> Flow[T]:
@@ -173,6 +193,7 @@ def exchange(call: Call[T], cfg: ClientConfig) -> Flow[T]:
     :class:`RawResponse`); returns the parsed result or raises a :class:`MaestroError`. Secrets stay
     wrapped in ``SecretStr`` here, since these frames are in the traceback of every API error.
     """
+    call = replace(call, prefix=_server_prefix(cfg))
     token = (yield NeedToken()) if call.authenticated else None
     raw = yield build_request(cfg, call, token)
     if raw.status == 401 and token is not None:
@@ -208,24 +229,32 @@ _HINTS = {
     403: "check that this workspace may do this",
     429: "Maestro is rate limiting this workspace; poll less often",
 }
+_SERVER_HINT = "Maestro or a proxy in front of it failed; try again later"
 
 
 def api_error(call: Call[Any], raw: RawResponse, secrets: Iterable[SecretStr] = ()) -> MaestroAPIError:
     """Build the error for a failed call from what the server said."""
     cls = _ERROR_CLASSES.get(raw.status, ServerError if raw.status >= 500 else MaestroAPIError)
-    hint = call.hint if raw.status in (401, 404) and call.hint else _HINTS.get(raw.status, "")
-    if raw.status >= 500:
-        hint = "Maestro or a proxy in front of it failed; try again later"
     return cls(
         method=call.method,
         path=call.path,
+        prefix=call.prefix,
         status=raw.status,
         server_message=scrub(server_message(raw), secrets),
         request_id=raw.headers.get("x-request-id"),
-        hint=hint,
+        hint=_hint(call, raw.status),
         doing=call.doing,
         retry_after=retry_after_seconds(raw.headers.get("retry-after")),
     )
+
+
+def _hint(call: Call[Any], status: int) -> str:
+    """The call's own advice for a 404 or 401 (each means something else on each route), else the
+    general advice for the status."""
+    if status >= 500:
+        return _SERVER_HINT
+    own = {401: call.auth_hint, 404: call.hint}.get(status)
+    return own or _HINTS.get(status, "")
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)

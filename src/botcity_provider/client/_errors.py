@@ -91,13 +91,16 @@ class MaestroAPIError(MaestroError):
     """The server answered with an error status.
 
     :param method: HTTP method of the failed request.
-    :param path: path of the failed request (no query string, no secrets).
+    :param path: the API route of the failed request, e.g. ``/api/v2/task/42`` (no query string, no
+        secrets).
     :param status: the HTTP status code.
     :param server_message: the server's own explanation, scrubbed of secrets; empty if it gave none.
     :param request_id: the server's request id header, when it sent one.
     :param hint: what the user can do about it.
     :param doing: what the caller was trying to do, in words, e.g. ``"Getting task 42"``.
     :param retry_after: seconds the server asked us to wait (``Retry-After``), when it said.
+    :param prefix: the path of the server URL, sent before the route (``/maestro`` for a server at
+        ``https://host/maestro``); the message shows both, so it names the request as it was sent.
     """
 
     def __init__(
@@ -111,9 +114,11 @@ class MaestroAPIError(MaestroError):
         hint: str = "",
         doing: str = "",
         retry_after: float | None = None,
+        prefix: str = "",
     ) -> None:
         self.method = method
         self.path = path
+        self.prefix = prefix
         self.status = status
         self.server_message = server_message
         self.request_id = request_id
@@ -126,7 +131,7 @@ class MaestroAPIError(MaestroError):
         rid = f" (request id {self.request_id})" if self.request_id else ""
         head = f"{doing} failed: " if doing else ""
         tail = f". {self.hint[:1].upper()}{self.hint[1:]}" if self.hint else ""
-        return f"{head}{self.method} {self.path} returned {self.status}{said}{rid}{tail}"
+        return f"{head}{self.method} {self.prefix}{self.path} returned {self.status}{said}{rid}{tail}"
 
 
 class AuthenticationError(MaestroAPIError):
