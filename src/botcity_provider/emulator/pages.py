@@ -39,6 +39,10 @@ _STYLE = (
     "body{font-family:sans-serif;margin:2rem;color:#1a202c}h2{margin-top:2rem;font-size:1.2rem}"
     "th{text-align:left;padding:.3rem 1rem .3rem 0;vertical-align:top}td{padding:.3rem 1rem .3rem 0}"
     "thead th{border-bottom:1px solid #cbd5e0}pre{background:#f7fafc;padding:.8rem;overflow:auto}"
+    # Times stay on one line in the lists; only the free-text columns (messages) wrap.
+    ".runs,.artifacts,.errors,.tasks{font-size:.9rem}"
+    ".runs td,.artifacts td,.errors td,.tasks td{white-space:nowrap}"
+    ".runs td:nth-child(7),.errors td:nth-child(2){white-space:normal;min-width:12rem}"
     "footer{margin-top:2rem;color:#718096;font-size:.9rem}"
 )
 
