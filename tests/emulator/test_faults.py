@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.error
 
@@ -9,11 +10,15 @@ import httpx
 import pytest
 import requests
 
+from botcity_provider.emulator.cli import build_parser, config_from_args
+from botcity_provider.emulator.faults import Action, Decision, FaultEngine, FaultProfile
 from botcity_provider.emulator.testing import EmulatorHandle, serve_in_thread
 
 from .helpers import RUNNER_TOKEN, Api
 
 VERSION = "/api/v2/maestro/version"
+VERSION_ROUTE = f"GET {VERSION}"
+TASK = "/api/v2/task/7"
 CREATE_ROUTE = "POST /api/v2/task"
 BROKEN_REQUESTS = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 BROKEN_HTTPX = (httpx.RemoteProtocolError, httpx.ReadError)
@@ -125,6 +130,79 @@ def test_seed_makes_random_faults_reproducible(anon: Api, emulator: EmulatorHand
     assert first == second and 200 in first and any(code >= 500 for code in first)
 
 
+def test_a_requests_faults_do_not_depend_on_the_requests_around_it(
+    anon: Api, emulator: EmulatorHandle
+) -> None:
+    """The draws of a request come from the seed, the request and how often it was made, not from its
+    place among other requests: one poll more elsewhere must not move a fault onto another request."""
+
+    def run(order: list[str]) -> dict[str, list[int]]:
+        emulator.set_faults(error_rate=0.5, seed=99)
+        seen: dict[str, list[int]] = {VERSION: [], TASK: []}
+        for path in order:
+            seen[path].append(anon.get(path).status_code)
+        return seen
+
+    apart = run([VERSION] * 12 + [TASK] * 12)
+    mixed = run([VERSION, TASK] * 12)
+    assert apart == mixed
+    assert {code >= 500 for code in apart[VERSION]} == {True, False}, "both outcomes, or it proves nothing"
+
+
+def test_the_body_tells_requests_apart_but_large_and_multipart_ones_by_length_only(
+    anon: Api, emulator: EmulatorHandle
+) -> None:
+    """A small body is read to name the request (a create sent again is the same request, another create
+    is not); an upload is never held in memory for that, so it is named by its type and length."""
+
+    def statuses(**body: object) -> list[int]:
+        emulator.set_faults(error_rate=0.5, seed=3)
+        return [anon.post("/api/v2/task", **body).status_code for _ in range(16)]
+
+    assert statuses(json={"activityLabel": "a"}) != statuses(json={"activityLabel": "b"})
+    big = 70 * 1024
+    assert statuses(json={"blob": "a" * big}) == statuses(json={"blob": "b" * big})
+    upload_a = statuses(files={"file": ("a.bin", b"a" * 1000)})
+    assert upload_a == statuses(files={"file": ("b.bin", b"b" * 1000)})
+    assert {code >= 500 for code in upload_a} == {True, False}
+
+
+def test_max_faults_in_a_row_lets_a_request_through_until_it_succeeds(
+    anon: Api, emulator: EmulatorHandle
+) -> None:
+    """With every request failing, the third try of each gets through; only a success starts the count
+    again, so a request the API itself refuses (401 here) is not faulted any more."""
+    emulator.set_faults(error_rate=1.0, error_statuses=[503], max_faults_in_a_row=2)
+    assert [anon.get(VERSION).status_code for _ in range(6)] == [503, 503, 200, 503, 503, 200]
+    assert [anon.get(TASK).status_code for _ in range(4)] == [503, 503, 401, 401]
+    assert emulator.stats()["faults"]["error"] == 6
+
+
+def test_scripted_faults_are_never_spared_but_count_toward_the_bound(
+    anon: Api, emulator: EmulatorHandle
+) -> None:
+    script = [{"match": "GET /api/v2/maestro/version", "status": 502, "count": 3}]
+    emulator.set_faults(error_rate=1.0, error_statuses=[503], max_faults_in_a_row=2, script=script)
+    assert [anon.get(VERSION).status_code for _ in range(7)] == [502, 502, 502, 200, 503, 503, 200]
+
+
+def test_a_request_forgotten_for_lack_of_room_counts_from_one_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded in a long-running emulator: the least recently seen request goes first."""
+
+    def outcome(decision: Decision | None) -> tuple[Action, int] | None:
+        return None if decision is None else (decision.action, decision.status)
+
+    profile = FaultProfile(error_rate=0.5, seed=11)
+    unbounded = FaultEngine(profile)
+    first, second = (outcome(unbounded.decide(VERSION_ROUTE, VERSION_ROUTE)) for _ in range(2))
+    assert first != second, "pick a seed whose first two draws differ, or this proves nothing"
+    monkeypatch.setattr("botcity_provider.emulator.faults.MAX_TRACKED_REQUESTS", 1)
+    bounded = FaultEngine(profile)
+    assert outcome(bounded.decide(VERSION_ROUTE, VERSION_ROUTE)) == first
+    bounded.decide("GET /other", "GET /other")
+    assert outcome(bounded.decide(VERSION_ROUTE, VERSION_ROUTE)) == first
+
+
 def test_exempt_routes_are_never_faulted(anon: Api, emulator: EmulatorHandle) -> None:
     emulator.set_faults(error_rate=1.0, latency_seconds=2, exempt=["GET /api/v2/maestro/version"])
     started = time.monotonic()
@@ -216,6 +294,7 @@ def test_profile_is_merged_and_returned_whole(emulator: EmulatorHandle) -> None:
         "lost_create_rate",
         "token_lifetime_seconds",
         "seed",
+        "max_faults_in_a_row",
         "exempt",
         "script",
     }
@@ -235,12 +314,23 @@ def test_profile_is_merged_and_returned_whole(emulator: EmulatorHandle) -> None:
         {"nonsense": 1},
         {"script": [{"action": "drop"}]},
         {"script": [{"match": "*", "action": "x"}]},
+        {"max_faults_in_a_row": 0},
+        {"max_faults_in_a_row": True},
+        {"max_faults_in_a_row": 1.5},
+        {"max_faults_in_a_row": "2"},
     ],
 )
 def test_invalid_profiles_are_refused(emulator: EmulatorHandle, profile: dict[str, object]) -> None:
     with pytest.raises(urllib.error.HTTPError) as caught:
         emulator.set_faults(**profile)
     assert caught.value.code == 400
+    with pytest.raises(ValueError, match=next(iter(profile))):
+        config_from_args(build_parser().parse_args(["--faults", json.dumps(profile)]))
+
+
+def test_max_faults_in_a_row_is_set_and_unset(emulator: EmulatorHandle) -> None:
+    assert emulator.set_faults(max_faults_in_a_row=3)["max_faults_in_a_row"] == 3
+    assert emulator.set_faults(max_faults_in_a_row=None)["max_faults_in_a_row"] is None
 
 
 def test_reset_restores_the_start_up_faults() -> None:

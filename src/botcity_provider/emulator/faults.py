@@ -3,20 +3,33 @@
 A profile holds random rates and a deterministic ``script``. For each API request the engine first consumes
 the next matching script entry, then (unless the route is exempt) draws the random faults in a fixed order:
 drop, error, rate limit, lost create. The profile is pure data; the ASGI middleware carries the decision out.
+
+The random draws of a request are a pure function of the seed, the request's identity (method, path,
+query and a fingerprint of its body, which the middleware computes) and how many times that same request
+was seen before. Which request a fault hits therefore does not depend on timing: drawn from one stream in
+arrival order, one poll more during an earlier wait, or a token that expired a moment sooner, would move
+every later fault onto another request. ``max_faults_in_a_row`` bounds how many times in a row random
+faults may hit the same request, so that a client that repeats a request often enough always gets through.
 """
 
 from __future__ import annotations
 
-import random
+import hashlib
+import os
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_ERROR_STATUSES = (500, 502, 503, 504)
 CREATE_TASK_ROUTE = "POST /api/v2/task"
 _RATES = ("error_rate", "rate_limit_rate", "drop_rate", "lost_create_rate")
 _SECONDS = ("retry_after_seconds", "latency_seconds")
+_INTEGERS = ("seed", "max_faults_in_a_row")
+MAX_TRACKED_REQUESTS = 100_000
+"""Distinct requests whose count and fault streak are kept; the least recently seen go first, so a
+long-running emulator's memory stays bounded (a forgotten request starts counting again from one)."""
 
 
 class Action(StrEnum):
@@ -72,6 +85,7 @@ class FaultProfile:
     lost_create_rate: float = 0.0
     token_lifetime_seconds: float | None = None
     seed: int | None = None
+    max_faults_in_a_row: int | None = None
     exempt: list[str] = field(default_factory=list)
     script: list[ScriptEntry] = field(default_factory=list)
 
@@ -114,10 +128,8 @@ def _validated(key: str, value: Any) -> Any:
         return _number(key, value)
     if key == "token_lifetime_seconds":
         return None if value is None else _number(key, value)
-    if key == "seed":
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValueError(f"seed: must be an integer or null, got {value!r}")
-        return value
+    if key in _INTEGERS:
+        return _optional_integer(key, value, positive=key == "max_faults_in_a_row")
     if key == "error_body":
         if value not in ("json", "html"):
             raise ValueError(f"error_body: must be 'json' or 'html', got {value!r}")
@@ -133,6 +145,16 @@ def _validated(key: str, value: Any) -> Any:
     if not isinstance(value, list):
         raise ValueError("script: must be a list of fault entries")
     return [_script_entry(item, index) for index, item in enumerate(value)]
+
+
+def _optional_integer(key: str, value: Any, *, positive: bool) -> int | None:
+    valid = value is None or (
+        isinstance(value, int) and not isinstance(value, bool) and (value > 0 or not positive)
+    )
+    if not valid:
+        kind = "a positive integer" if positive else "an integer"
+        raise ValueError(f"{key}: must be {kind} or null, got {value!r}")
+    return value  # type: ignore[no-any-return]
 
 
 def _number(key: str, value: Any, upper: float | None = None) -> float:
@@ -177,48 +199,122 @@ def _script_entry(item: Any, index: int) -> ScriptEntry:
     )
 
 
+@dataclass
+class _Seen:
+    """What the engine remembers of one distinct request."""
+
+    times: int = 0
+    """How many times it was made, this time included: the counter its draws are derived from."""
+    streak: int = 0
+    """Faults in a row on it since it was last answered with a success."""
+
+
+class _Draws(NamedTuple):
+    """Uniform numbers in [0, 1) for one request, one per random choice, in the order they are made."""
+
+    drop: float
+    error: float
+    status: float
+    rate_limit: float
+    lost_create: float
+
+
+def _salt(seed: int | None) -> bytes:
+    """The key of the draws: from the seed, or fresh randomness when there is none."""
+    return hashlib.sha256(str(seed).encode()).digest() if seed is not None else os.urandom(32)
+
+
+def _draws(salt: bytes, request: bytes, times: int) -> _Draws:
+    """Derive a request's draws from the salt, its identity digest and its count (keyed BLAKE2b)."""
+    size = 8 * len(_Draws._fields)
+    digest = hashlib.blake2b(request + times.to_bytes(8, "big"), key=salt, digest_size=size).digest()
+    return _Draws(*(int.from_bytes(digest[i : i + 8], "big") / 2**64 for i in range(0, size, 8)))
+
+
 class FaultEngine:
-    """Hold the live profile and its random generator, and decide the fault of each request."""
+    """Hold the live profile and what was seen of each request, and decide the fault of each request."""
 
     def __init__(self, defaults: FaultProfile) -> None:
         self.defaults = defaults
         self.profile = _copy(defaults)
-        self.rng = random.Random(defaults.seed)
+        self._restart(defaults.seed)
+
+    def _restart(self, seed: int | None) -> None:
+        self._salt = _salt(seed)
+        self._seen: OrderedDict[bytes, _Seen] = OrderedDict()
 
     def reset(self) -> None:
-        """Go back to the start-up profile (the CLI flags)."""
+        """Go back to the start-up profile (the CLI flags), forgetting every request seen."""
         self.profile = _copy(self.defaults)
-        self.rng = random.Random(self.defaults.seed)
+        self._restart(self.defaults.seed)
 
     def configure(self, patch: Mapping[str, Any]) -> dict[str, Any]:
-        """Merge ``patch`` into the live profile; a given ``seed`` restarts the random sequence."""
+        """Merge ``patch`` into the live profile; a given ``seed`` restarts the draws from the start."""
         self.profile = merge_profile(self.profile, patch)
         if "seed" in patch:
-            self.rng = random.Random(self.profile.seed)
+            self._restart(self.profile.seed)
         return self.profile.to_json()
+
+    @property
+    def draws_random(self) -> bool:
+        """True while any random rate is set: only then does a request's identity matter."""
+        return any(getattr(self.profile, rate) for rate in _RATES)
 
     def latency_for(self, route_key: str) -> float:
         """Return the extra seconds before answering; exempt routes get none."""
         return 0.0 if route_key in self.profile.exempt else self.profile.latency_seconds
 
-    def decide(self, route_key: str, request_key: str) -> Decision | None:
-        """Return the fault for this request, or ``None`` to process it normally."""
-        scripted = self._next_scripted(route_key, request_key)
-        if scripted is not None:
-            return scripted
+    def decide(self, route_key: str, request_key: str, identity: str | None = None) -> Decision | None:
+        """Return the fault for this request, or ``None`` to process it normally.
+
+        :param identity: names the request exactly (method, path, query, body fingerprint); requests
+            with the same identity are "the same request" for the draws and the streak. Defaults to
+            ``request_key``.
+        """
+        key, seen = self._remember(identity or request_key)
+        seen.times += 1
+        decision = self._next_scripted(route_key, request_key)
+        if decision is None:
+            decision = self._drawn(route_key, key, seen)
+        if decision is not None and decision.action is not Action.DELAY:
+            seen.streak += 1
+        return decision
+
+    def answered(self, identity: str, status: int) -> None:
+        """Note the status the API answered a request with (not a fault's): a success ends its streak."""
+        seen = self._seen.get(_digest(identity))
+        if seen is not None and status < 400:
+            seen.streak = 0
+
+    def _drawn(self, route_key: str, key: bytes, seen: _Seen) -> Decision | None:
         p = self.profile
-        if route_key in p.exempt:
+        if route_key in p.exempt or not self.draws_random:
             return None
-        if p.drop_rate and self.rng.random() < p.drop_rate:
+        if p.max_faults_in_a_row is not None and seen.streak >= p.max_faults_in_a_row:
+            return None  # spared: this request has had its share of faults in a row
+        draw = _draws(self._salt, key, seen.times)
+        if p.drop_rate and draw.drop < p.drop_rate:
             return Decision(Action.DROP, "drop")
-        if p.error_rate and self.rng.random() < p.error_rate:
+        if p.error_rate and draw.error < p.error_rate:
             action = Action.HTML if p.error_body == "html" else Action.STATUS
-            return Decision(action, "error", status=self.rng.choice(p.error_statuses))
-        if p.rate_limit_rate and self.rng.random() < p.rate_limit_rate:
+            status = p.error_statuses[int(draw.status * len(p.error_statuses))]
+            return Decision(action, "error", status=status)
+        if p.rate_limit_rate and draw.rate_limit < p.rate_limit_rate:
             return Decision(Action.STATUS, "rate_limit", status=429, retry_after=p.retry_after_seconds)
-        if route_key == CREATE_TASK_ROUTE and p.lost_create_rate and self.rng.random() < p.lost_create_rate:
+        if route_key == CREATE_TASK_ROUTE and p.lost_create_rate and draw.lost_create < p.lost_create_rate:
             return Decision(Action.LOST, "lost_create")
         return None
+
+    def _remember(self, identity: str) -> tuple[bytes, _Seen]:
+        key = _digest(identity)
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = _Seen()
+            if len(self._seen) > MAX_TRACKED_REQUESTS:
+                self._seen.popitem(last=False)
+        else:
+            self._seen.move_to_end(key)
+        return key, seen
 
     def _next_scripted(self, route_key: str, request_key: str) -> Decision | None:
         for entry in self.profile.script:
@@ -228,6 +324,10 @@ class FaultEngine:
                     self.profile.script.remove(entry)
                 return _scripted_decision(entry, self.profile.retry_after_seconds)
         return None
+
+
+def _digest(identity: str) -> bytes:
+    return hashlib.blake2b(identity.encode("utf-8", "surrogateescape"), digest_size=16).digest()
 
 
 def _copy(profile: FaultProfile) -> FaultProfile:

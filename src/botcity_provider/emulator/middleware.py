@@ -8,10 +8,12 @@ connection for real.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -24,6 +26,9 @@ from botcity_provider.emulator.service import Emulator
 ADMIN_PREFIX = "/_emulator/"
 UNMATCHED = "<unmatched>"
 _DISCONNECT_WAIT_TURNS = 100
+BODY_FINGERPRINT_LIMIT = 64 * 1024
+"""Bodies up to this size (JSON, forms) are read to tell requests apart; larger or multipart bodies
+(uploads) are named by their type and length instead, so that no upload is held in memory."""
 
 
 async def drop_connection(send: Send) -> None:
@@ -67,6 +72,47 @@ async def _discard(message: Message) -> None:
     """Swallow the response of a request whose reply is to be lost."""
 
 
+async def request_identity(scope: Scope, receive: Receive) -> tuple[str, Receive]:
+    """Name a request exactly, for the fault draws; return the name and the ``receive`` to use after it.
+
+    The name holds the method, the path, the query (sorted) and the body's fingerprint: two creates with
+    different parameters are different requests, a create sent again is the same one. A small body is
+    read whole, so the returned ``receive`` replays it to the app.
+    """
+    query = urlencode(sorted(parse_qsl(scope.get("query_string", b"").decode("latin-1"), True)))
+    head = f"{scope['method']} {scope['path']}?{query}"
+    headers = dict(scope.get("headers", []))
+    length = headers.get(b"content-length", b"").decode("latin-1")
+    if not length and b"transfer-encoding" not in headers:
+        return head, receive
+    media = headers.get(b"content-type", b"").split(b";")[0].strip().decode("latin-1").lower()
+    if media.startswith("multipart/") or not length.isdigit() or int(length) > BODY_FINGERPRINT_LIMIT:
+        return f"{head} {media} {length or 'chunked'} bytes", receive
+    messages = await _read_body(receive)
+    body = b"".join(message.get("body", b"") for message in messages)
+    return f"{head} sha256:{hashlib.sha256(body).hexdigest()}", _replaying(messages, receive)
+
+
+async def _read_body(receive: Receive) -> list[Message]:
+    """The request's messages up to its last body chunk (or a disconnect, if the client left first)."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return messages
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    """A ``receive`` that hands out the messages already read, then whatever comes next."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
 def _retry_after(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
 
@@ -99,10 +145,14 @@ class FaultMiddleware:
             await self.api(scope, receive, send)
             return
         method, path = scope["method"], scope["path"]
-        key = self.route_key(method, path)
+        key, request_key = self.route_key(method, path), f"{method} {path}"
         stats, faults = self.emulator.stats, self.emulator.faults
         stats.requests[key] += 1
-        decision = faults.decide(key, f"{method} {path}")
+        # Reading the body to name the request is only worth it while random faults are drawn.
+        identity, receive = (
+            await request_identity(scope, receive) if faults.draws_random else (request_key, receive)
+        )
+        decision = faults.decide(key, request_key, identity)
         latency = faults.latency_for(key)
         if latency:
             await asyncio.sleep(latency)
@@ -110,7 +160,7 @@ class FaultMiddleware:
             stats.faults[decision.kind] += 1
             if await self._play(decision, scope, receive, send):
                 return
-        await self.api(scope, receive, self._counting(send))
+        await self.api(scope, receive, self._counting(send, lambda status: faults.answered(identity, status)))
 
     async def _play(self, decision: Decision, scope: Scope, receive: Receive, send: Send) -> bool:
         """Carry out a fault; return ``False`` when the request must still be processed normally."""
@@ -143,12 +193,17 @@ class FaultMiddleware:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _counting(self, send: Send) -> Callable[[Message], Awaitable[None]]:
+    def _counting(
+        self, send: Send, on_status: Callable[[int], None] | None = None
+    ) -> Callable[[Message], Awaitable[None]]:
+        """Count each status sent; ``on_status`` also hears it (the app's own answers, not a fault's)."""
         responses = self.emulator.stats.responses
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 responses[str(message["status"])] += 1
+                if on_status is not None:
+                    on_status(int(message["status"]))
             await send(message)
 
         return counting_send
