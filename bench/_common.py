@@ -107,7 +107,7 @@ def read_line(stream: TextIO | None, timeout_seconds: float) -> str:
 
 def connection_env(handle: EmulatorHandle, conn_id: str = "botcity_maestro_default") -> dict[str, str]:
     """The environment that gives Airflow (no DB needed) a Maestro connection to the emulator."""
-    conn = {"conn_type": "botcity_maestro", "host": handle.url, "login": handle.login, "password": handle.key}
+    conn = {"conn_type": "botcity", "host": handle.url, "login": handle.login, "password": handle.key}
     return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn)}
 
 

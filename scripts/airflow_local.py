@@ -35,6 +35,9 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
+from urllib.parse import urlsplit
+
+from botcity_provider.get_provider_info import CONNECTION_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -167,22 +170,25 @@ class LocalAirflow:
         line = _read_line(process.stdout, max(1.0, deadline - time.monotonic()))
         if not line.startswith(READY_LINE):
             raise StartupError(f"the Maestro emulator did not start{self._tail('maestro-emulator')}")
-        self.emulator_url = line[len(READY_LINE) :].strip()
+        # "Maestro emulator ready at <url> (login <login>)": the URL is the first word after the prefix.
+        self.emulator_url = next(iter(line[len(READY_LINE) :].split()), "")
 
     def _connection_file(self) -> Path:
-        # Schema + host + port rather than a URL in the host: Airflow 3.3.1-3.3.2's Test button sends port 0
-        # for a connection without a port and gets 400 "host or port ... differs" (apache/airflow#73298).
-        scheme, _, address = self.emulator_url.partition("://")
-        host, _, port = address.rpartition(":")
+        # The whole URL in the host, so the form shows the URL that is used. The port is stored as well,
+        # and the form shows it: Airflow 3.3.1-3.3.2's Test button sends port 0 for a connection without
+        # a port and gets 400 "host or port ... differs" (apache/airflow#73298). For that reason this script
+        # used to store schema + host + port, which the form showed as a bare host, hiding both.
+        port = urlsplit(self.emulator_url).port
         connection = {
-            "conn_type": "botcity_maestro",
+            "conn_type": "botcity",
             "description": "The Maestro emulator started by make airflow",
-            "schema": scheme,
-            "host": host,
-            "port": int(port),
+            "host": self.emulator_url,
+            "port": port,
             "login": self.emulator_login,
             "password": self.emulator_key,
-            "extra": json.dumps({"timeout_seconds": 10}),
+            # Every extra field, null for its default: Airflow 3.3's edit form draws only the extra fields
+            # whose keys are in the stored JSON (the Add form, which stores them all, draws all five).
+            "extra": json.dumps({**dict.fromkeys(CONNECTION_FIELDS), "timeout_seconds": 10, "verify": True}),
         }
         path = self.home / "connection.json"
         path.touch(mode=0o600)

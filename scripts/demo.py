@@ -82,7 +82,7 @@ def tidy(home: Path, *, keep_all: bool) -> None:
 
 
 def airflow_env(home: Path, url: str, login: str, key: str) -> dict[str, str]:
-    connection = {"conn_type": "botcity_maestro", "host": url, "login": login, "password": key}
+    connection = {"conn_type": "botcity", "host": url, "login": login, "password": key}
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
     # Files the DAG writes with `tempfile` (the invoices it uploads) land in the home and go with it.
     scratch = home / "tmp"

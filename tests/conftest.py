@@ -107,7 +107,7 @@ def connection_json(handle: EmulatorHandle, key: str | None = None) -> str:
     """An ``AIRFLOW_CONN_...`` value for the emulator, in Airflow's JSON form."""
     return json.dumps(
         {
-            "conn_type": "botcity_maestro",
+            "conn_type": "botcity",
             "host": handle.url,
             "login": handle.login,
             "password": key or handle.key,

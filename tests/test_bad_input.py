@@ -210,7 +210,7 @@ def test_in_a_dag_each_bad_input_fails_its_task_with_the_catalogued_error(
     monkeypatch.setenv("AIRFLOW_CONN_MAESTRO_BAD_INPUT", connection_json(emulator_state))
     monkeypatch.setenv("AIRFLOW_CONN_MAESTRO_WRONG_KEY", connection_json(emulator_state, key=WRONG_KEY))
     no_scheme = {
-        "conn_type": "botcity_maestro",
+        "conn_type": "botcity",
         "host": "maestro.example.com",
         "login": "demo",
         "password": "k",

@@ -101,7 +101,7 @@ def test_providers_manager_sees_hook_link_trigger_and_form() -> None:
 
     manager = ProvidersManager()
     assert "airflow-provider-botcity" in manager.providers
-    hook = manager.hooks["botcity_maestro"]
+    hook = manager.hooks["botcity"]
     assert hook is not None
     assert hook.hook_class_name == "botcity_provider.hooks.maestro.MaestroHook"
     assert hook.connection_id_attribute_name == "maestro_conn_id"
@@ -111,8 +111,8 @@ def test_providers_manager_sees_hook_link_trigger_and_form() -> None:
     if not _form_is_readable():
         return
     widgets = manager.connection_form_widgets
-    assert set(f"extra__botcity_maestro__{name}" for name in CONNECTION_FIELDS) <= set(widgets)
-    behaviour = manager.field_behaviours["botcity_maestro"]
+    assert set(f"extra__botcity__{name}" for name in CONNECTION_FIELDS) <= set(widgets)
+    behaviour = manager.field_behaviours["botcity"]
     assert behaviour["relabeling"]["password"] == "Workspace key"
     assert "schema" in behaviour["hidden_fields"]
 

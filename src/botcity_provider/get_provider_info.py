@@ -52,11 +52,20 @@ CONNECTION_FIELDS: dict[str, dict[str, Any]] = {
     },
 }
 
+# The host holds the whole server URL; the port field is shown, since it is read (Airflow's URI form puts a
+# URL's port there, and Airflow 3.3.1-3.3.2's Test button needs a stored port), and the schema field is
+# hidden because it is never read.
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
-    "hidden-fields": ["schema", "port"],
-    "relabeling": {"host": "Server URL", "login": "Workspace login", "password": "Workspace key"},
+    "hidden-fields": ["schema"],
+    "relabeling": {
+        "host": "Server URL",
+        "port": "Server port",
+        "login": "Workspace login",
+        "password": "Workspace key",
+    },
     "placeholders": {
         "host": "https://developers.botcity.dev",
+        "port": "Optional: the port of the Server URL",
         "login": "Login from Maestro's Dev. Environment page",
         "password": "Key from Maestro's Dev. Environment page",
     },
@@ -90,7 +99,9 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "connection-types": [
             {
-                "connection-type": "botcity_maestro",
+                # No "_" or "-" in the type: Airflow warns about "_" (RFC 3986) on every use of such a
+                # connection. hooks/_connection.py still reads the old name, botcity_maestro.
+                "connection-type": "botcity",
                 "hook-class-name": f"{PACKAGE}.hooks.maestro.MaestroHook",
                 "hook-name": "BotCity Maestro",
                 # Copies: Airflow may edit what it is given, and the hook reads the originals.

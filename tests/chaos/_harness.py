@@ -179,7 +179,7 @@ def profile_from_env() -> Profile:
 
 
 def connection_json(url: str) -> str:
-    return json.dumps({"conn_type": "botcity_maestro", "host": url, "login": LOGIN, "password": KEY})
+    return json.dumps({"conn_type": "botcity", "host": url, "login": LOGIN, "password": KEY})
 
 
 def start_emulator(folder: Path, seed: int) -> SubprocessEmulator:

@@ -32,7 +32,7 @@ def test_json_connection_gives_client_settings(monkeypatch: pytest.MonkeyPatch) 
     }
     value = json.dumps(
         {
-            "conn_type": "botcity_maestro",
+            "conn_type": "botcity",
             "host": "https://maestro.example:8443",
             "login": "acme",
             "password": "k",
@@ -50,21 +50,29 @@ def test_json_connection_gives_client_settings(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_uri_connection_with_encoded_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    hook = _hook(monkeypatch, "botcity-maestro://acme:s3cr%2Ft@https%3A%2F%2Fdevelopers.botcity.dev")
+    hook = _hook(monkeypatch, "botcity://acme:s3cr%2Ft@https%3A%2F%2Fdevelopers.botcity.dev")
     assert hook.config.server == "https://developers.botcity.dev"
     assert hook.config.key.get_secret_value() == "s3cr/t"
     assert hook.portal_url(7) == "https://developers.botcity.dev/tasks/7"
 
 
-def test_uri_connection_with_schema_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
-    hook = _hook(monkeypatch, "botcity-maestro://acme:key@maestro.internal:8080/http")
-    assert hook.config.server == "http://maestro.internal:8080"
+@pytest.mark.parametrize(
+    ("uri", "server"),
+    [
+        ("botcity://http://acme:key@maestro.internal:8080", "http://maestro.internal:8080"),
+        ("botcity://https://acme:key@maestro.internal:443", "https://maestro.internal"),
+        ("botcity://https://acme:key@maestro.internal", "https://maestro.internal"),
+    ],
+)
+def test_uri_connection_with_the_scheme_before_the_login(
+    monkeypatch: pytest.MonkeyPatch, uri: str, server: str
+) -> None:
+    # Airflow stores such a URI's port in the port field and the scheme in the host.
+    assert _hook(monkeypatch, uri).config.server == server
 
 
 def test_empty_host_means_the_botcity_cloud(monkeypatch: pytest.MonkeyPatch) -> None:
-    hook = _hook(
-        monkeypatch, json.dumps({"conn_type": "botcity_maestro", "login": "acme", "password": "key"})
-    )
+    hook = _hook(monkeypatch, json.dumps({"conn_type": "botcity", "login": "acme", "password": "key"}))
     assert hook.config.server == "https://developers.botcity.dev"
 
 
@@ -76,7 +84,7 @@ def test_ca_bundle_extra_wins_over_verify(monkeypatch: pytest.MonkeyPatch, tmp_p
         monkeypatch,
         json.dumps(
             {
-                "conn_type": "botcity_maestro",
+                "conn_type": "botcity",
                 "host": "https://x.example",
                 "login": "a",
                 "password": "k",
@@ -97,7 +105,7 @@ def test_bad_server_url_names_the_connection(
     from airflow.providers.common.compat.sdk import AirflowException
 
     hook = _hook(
-        monkeypatch, json.dumps({"conn_type": "botcity_maestro", "host": host, "login": "a", "password": "k"})
+        monkeypatch, json.dumps({"conn_type": "botcity", "host": host, "login": "a", "password": "k"})
     )
     with pytest.raises(AirflowException, match="botcity_maestro_default") as caught:
         hook.get_conn()
@@ -109,7 +117,7 @@ def test_bad_extra_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
 
     value = json.dumps(
         {
-            "conn_type": "botcity_maestro",
+            "conn_type": "botcity",
             "host": "https://x.example",
             "login": "a",
             "password": "k",
@@ -146,7 +154,7 @@ def test_test_connection_fails_clearly_when_nothing_listens(monkeypatch: pytest.
         port = sock.getsockname()[1]
     value = json.dumps(
         {
-            "conn_type": "botcity_maestro",
+            "conn_type": "botcity",
             "host": f"http://127.0.0.1:{port}",
             "login": "a",
             "password": "k",

@@ -59,7 +59,7 @@ def _hook() -> Any:
 
     hook = MaestroHook()
     conn = Connection(
-        conn_id="botcity_maestro_default", conn_type="botcity_maestro", host="https://m.example"
+        conn_id="botcity_maestro_default", conn_type="botcity", host="https://m.example"
     )
     hook.__dict__.update(connection=conn, client=_Client())
     hook.stop_task = lambda *args, **kwargs: None  # type: ignore[method-assign]

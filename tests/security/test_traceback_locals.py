@@ -23,7 +23,7 @@ CONN_ENV = "AIRFLOW_CONN_BOTCITY_MAESTRO_DEFAULT"
 
 
 def _connection(host: str, key: str, login: str = "acme", **extra: object) -> str:
-    fields = {"conn_type": "botcity_maestro", "host": host, "login": login, "password": key}
+    fields = {"conn_type": "botcity", "host": host, "login": login, "password": key}
     return json.dumps({**fields, "extra": extra} if extra else fields)
 
 

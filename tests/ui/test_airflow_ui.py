@@ -7,9 +7,9 @@ Maestro emulator), driven by Debian's chromium. Screenshots go to ``docs/img/`` 
 
 from __future__ import annotations
 
+import json
 import re
 import time
-import warnings
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -19,8 +19,13 @@ from botcity_provider.emulator.testing import EmulatorHandle
 
 from ._support import SCREENSHOTS, AirflowApi
 
-CONN_TYPE = "botcity_maestro"
-LABELS = {"host": "Server URL", "login": "Workspace login", "password": "Workspace key"}
+CONN_TYPE = "botcity"
+LABELS = {
+    "host": "Server URL",
+    "port": "Server port",
+    "login": "Workspace login",
+    "password": "Workspace key",
+}
 EXTRA_LABELS = {
     "timeout_seconds": "Request timeout (seconds)",
     "verify": "Verify TLS certificate",
@@ -30,6 +35,7 @@ EXTRA_LABELS = {
 }
 # Airflow 3.3.1-3.3.2 send port 0 for a connection without a port and refuse the test (apache/airflow#73298).
 PORT_ZERO_BUG = "host or port to test differs from the stored connection"
+MADE_BY_MAKE_AIRFLOW = "botcity_maestro_default"
 DAG_ID = "maestro_tour"
 LINKED_TASK = "run_payroll_bot"
 RUN_TIMEOUT_SECONDS = 150
@@ -50,7 +56,9 @@ def test_connection_form_shows_our_fields(api: AirflowApi) -> None:
     standard = form["standard_fields"]
     for field, label in LABELS.items():
         assert standard[field]["hidden"] is False and standard[field]["title"] == label
-    assert standard["port"]["hidden"] is True and standard["url_schema"]["hidden"] is True
+    # The port is read, so it is shown; the schema is never read, so it is hidden.
+    assert standard["port"]["placeholder"] == "Optional: the port of the Server URL"
+    assert standard["url_schema"]["hidden"] is True
     extras = {name: spec["schema"]["title"] for name, spec in form["extra_fields"].items()}
     assert extras == EXTRA_LABELS
 
@@ -67,8 +75,10 @@ def test_add_a_connection_through_the_form(page: Any, airflow: Any, api: Airflow
     page.get_by_role("option", name="BotCity Maestro").click()
     for label in LABELS.values():
         assert dialog.get_by_label(label, exact=True).is_visible(), label
-    assert not dialog.get_by_label("Port", exact=True).count()
+    assert not dialog.get_by_label("Schema", exact=True).count()
     dialog.get_by_label("Server URL").fill(airflow.emulator_url)
+    # The port too: without one, Airflow 3.3.1-3.3.2's Test button is refused before our code runs.
+    dialog.get_by_label("Server port").fill(str(emulator_port(airflow)))
     dialog.get_by_label("Workspace login").fill(airflow.emulator_login)
     dialog.get_by_label("Workspace key").fill(airflow.emulator_key)
     shot(page, "connection-form", dialog)
@@ -81,38 +91,94 @@ def test_add_a_connection_through_the_form(page: Any, airflow: Any, api: Airflow
     dialog.wait_for(state="hidden")
 
     saved = api.get("/api/v2/connections/maestro_from_the_form")
-    assert (saved["conn_type"], saved["host"], saved["login"]) == (
+    assert (saved["conn_type"], saved["host"], saved["port"], saved["login"]) == (
         CONN_TYPE,
         airflow.emulator_url,
+        emulator_port(airflow),
         airflow.emulator_login,
     )
+    # The Add form stores every extra field, so the edit form will draw them all again.
+    assert set(json.loads(saved["extra"])) == set(EXTRA_LABELS)
     ok, message = press_test(page, "maestro_from_the_form")
-    if not ok and PORT_ZERO_BUG in message:
-        warnings.warn(
-            "Airflow's Test button refuses connections without a port on this version "
-            f"(apache/airflow#73298): {message}",
-            stacklevel=1,
-        )
-    else:
-        assert ok, message
-        assert "listed tasks" in message
+    assert ok and PORT_ZERO_BUG not in message, message
+    assert message == f"Logged in to {airflow.emulator_url} as '{airflow.emulator_login}' and listed tasks."
+
+
+def test_the_edit_form_shows_the_url_in_use_and_every_extra_field(page: Any, airflow: Any) -> None:
+    """make airflow's connection, opened for editing: nothing that decides where requests go is hidden."""
+    page.set_viewport_size(FORM_VIEWPORT)
+    page.goto(f"{airflow.url}/connections")
+    row = page.get_by_role("row").filter(has=page.get_by_text(MADE_BY_MAKE_AIRFLOW, exact=True))
+    row.get_by_role("button", name="Edit Connection").click()
+    dialog = page.get_by_role("dialog")
+    assert dialog.get_by_label("Server URL").input_value() == airflow.emulator_url
+    assert dialog.get_by_label("Server port").input_value() == str(emulator_port(airflow))
+    assert not dialog.get_by_label("Schema", exact=True).count()
+    dialog.get_by_role("button", name="Extra Fields", exact=True).click()
+    for label in EXTRA_LABELS.values():
+        assert dialog.get_by_text(label, exact=True).is_visible(), label
+    assert dialog.get_by_label("Request timeout (seconds)").input_value() == "10"
+
+
+def test_the_edit_form_draws_the_extra_fields_the_stored_json_names(
+    page: Any, airflow: Any, api: AirflowApi
+) -> None:
+    """What docs/connection.md says Airflow 3.3 does: a connection made with one extra shows one extra
+    field, and adding the others' keys in Extra Fields JSON brings their fields back. If the first check
+    fails, Airflow now draws every declared field: update that paragraph of the docs."""
+    conn_id = "maestro_with_one_extra"
+    api.post(
+        "/api/v2/connections",
+        {
+            "connection_id": conn_id,
+            "conn_type": CONN_TYPE,
+            "host": airflow.emulator_url,
+            "port": emulator_port(airflow),
+            "login": airflow.emulator_login,
+            "password": airflow.emulator_key,
+            "extra": json.dumps({"timeout_seconds": 10}),
+        },
+    )
+    page.set_viewport_size(FORM_VIEWPORT)
+    page.goto(f"{airflow.url}/connections")
+    row = page.get_by_role("row").filter(has=page.get_by_text(conn_id, exact=True))
+    row.get_by_role("button", name="Edit Connection").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Extra Fields", exact=True).click()
+    assert dialog.get_by_text("Request timeout (seconds)", exact=True).is_visible()
+    assert not dialog.get_by_text("Retries per request", exact=True).count()
+
+    dialog.get_by_role("button", name="Extra Fields JSON", exact=True).click()
+    dialog.locator(".monaco-editor").click()
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.insert_text(json.dumps({**dict.fromkeys(EXTRA_LABELS), "timeout_seconds": 10}))
+    # The editor closed the first brace and quote by itself, after the cursor: remove what it added.
+    page.keyboard.press("ControlOrMeta+Shift+End")
+    page.keyboard.press("Delete")
+    # Opening the fields again takes the focus from the editor, which is when Airflow reads the JSON.
+    dialog.get_by_role("button", name="Extra Fields", exact=True).click()
+    for label in EXTRA_LABELS.values():
+        dialog.get_by_text(label, exact=True).wait_for()
+
+
+def emulator_port(airflow: Any) -> int:
+    return int(airflow.emulator_url.rsplit(":", 1)[1])
 
 
 def test_the_test_button_tells_a_right_key_from_a_wrong_one(page: Any, airflow: Any, api: AirflowApi) -> None:
     page.set_viewport_size(FORM_VIEWPORT)
     page.goto(f"{airflow.url}/connections")
-    # The connection make airflow made (schema + host + port): Test logs in and reads with the key.
-    ok, message = press_test(page, "botcity_maestro_default")
+    # make airflow's connection (the URL in the host, and its port): Test logs in and reads with the key.
+    ok, message = press_test(page, MADE_BY_MAKE_AIRFLOW)
     assert ok, message
-    assert f"as '{airflow.emulator_login}' and listed tasks" in message
+    assert message == f"Logged in to {airflow.emulator_url} as '{airflow.emulator_login}' and listed tasks."
     shot(page, "connection-test-success")
 
     wrong = {
         "connection_id": "maestro_wrong_key",
         "conn_type": CONN_TYPE,
-        "host": "127.0.0.1",
-        "schema": "http",
-        "port": int(airflow.emulator_url.rsplit(":", 1)[1]),
+        "host": airflow.emulator_url,
+        "port": emulator_port(airflow),
         "login": airflow.emulator_login,
         "password": "not-the-key",
     }

@@ -115,16 +115,19 @@ class MaestroTaskTimeoutError(AirflowException):
 class MaestroHook(BaseHook):
     """Talk to the BotCity Maestro workspace of an Airflow connection.
 
-    The connection's host is the server URL (empty means ``https://developers.botcity.dev``), its login
-    the workspace login and its password the workspace key. Extras: ``timeout_seconds``, ``verify``
-    (``false`` or a CA bundle path), ``max_retries`` and ``portal_url`` (where links point).
+    The connection (type ``botcity``) has the server URL in its host, scheme included (empty means
+    ``https://developers.botcity.dev``); its port field is optional and may only repeat or complete the
+    URL's port. Its login is the workspace login and its password the workspace key. Extras:
+    ``timeout_seconds``, ``verify`` (``false`` or a CA bundle path), ``ca_bundle``, ``max_retries`` and
+    ``portal_url`` (where links point). A connection of the type's old name, ``botcity_maestro``, still
+    works; it is read by id, and a warning once per process says to change its type.
 
     :param maestro_conn_id: the Airflow connection id.
     """
 
     conn_name_attr = "maestro_conn_id"
     default_conn_name = "botcity_maestro_default"
-    conn_type = "botcity_maestro"
+    conn_type = "botcity"
     hook_name = "BotCity Maestro"
 
     def __init__(self, maestro_conn_id: str = default_conn_name, **kwargs: Any) -> None:
