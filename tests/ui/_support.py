@@ -86,3 +86,6 @@ class AirflowApi:
         answer = self.session.post(f"{self.url}{path}", json=body, timeout=30)
         answer.raise_for_status()
         return answer.json()
+
+    def delete(self, path: str) -> None:
+        self.session.delete(f"{self.url}{path}", timeout=30).raise_for_status()

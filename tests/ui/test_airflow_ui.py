@@ -159,6 +159,7 @@ def test_the_edit_form_draws_the_extra_fields_the_stored_json_names(
     dialog.get_by_role("button", name="Extra Fields", exact=True).click()
     for label in EXTRA_LABELS.values():
         dialog.get_by_text(label, exact=True).wait_for()
+    api.delete(f"/api/v2/connections/{conn_id}")  # out of the next screenshots of the list
 
 
 def emulator_port(airflow: Any) -> int:

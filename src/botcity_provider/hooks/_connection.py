@@ -74,11 +74,11 @@ def connection_fields(conn: Connection) -> ConnectionFields:
         extra=conn.extra_dejson if conn.extra else {},
     )
     if fields.conn_type == OLD_CONN_TYPE:
-        warn_old_type(fields.conn_id)
+        _warn_old_type(fields.conn_id)
     return fields
 
 
-def warn_old_type(conn_id: str) -> None:
+def _warn_old_type(conn_id: str) -> None:
     """Say once per process that a connection still has the type's old name, and what to change."""
     if _warned_old_type:
         return
