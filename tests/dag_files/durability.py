@@ -21,9 +21,10 @@ for durable in (True, False):
         MaestroCreateTaskOperator(
             task_id="run_bot",
             activity_label="durable-bot",
-            parameters={"_emulator": {"run_seconds": 1.0}},
+            # Long enough to be still running when the retry comes, a poll interval and a try later.
+            parameters={"_emulator": {"run_seconds": 5.0}},
             deferrable=False,
-            poll_interval=0.2,
+            poll_interval=1,
             durable=durable,
         )
 
@@ -40,7 +41,7 @@ with DAG(
         activity_label="quick-bot",
         parameters={"_emulator": {"queue_seconds": 0, "run_seconds": 0}},
         deferrable=False,
-        poll_interval=0.2,
+        poll_interval=1,
         durable=False,
     )
 
@@ -57,14 +58,14 @@ with DAG(
         activity_label="failing-bot",
         parameters={"_emulator": {"outcome": "FAILED", "run_seconds": 0.2}},
         deferrable=False,
-        poll_interval=0.2,
+        poll_interval=1,
     )
 
 for deferrable in (True, False):
     mode = "deferred" if deferrable else "polled"
     with DAG(dag_id=f"lost_create_{mode}", start_date=datetime(2026, 1, 1), schedule=None, catchup=False):
         MaestroCreateTaskOperator(
-            task_id="run_bot", activity_label="lost-bot", deferrable=deferrable, poll_interval=0.2
+            task_id="run_bot", activity_label="lost-bot", deferrable=deferrable, poll_interval=1
         )
 
     with DAG(dag_id=f"timeout_{mode}", start_date=datetime(2026, 1, 1), schedule=None, catchup=False):
@@ -73,7 +74,7 @@ for deferrable in (True, False):
             activity_label="slow-bot",
             parameters={"_emulator": {"outcome": "NEVER", "queue_seconds": 0.1}},
             deferrable=deferrable,
-            poll_interval=0.2,
+            poll_interval=1,
             timeout=2,
         )
 
@@ -85,6 +86,6 @@ for deferrable in (True, False):
             activity_label="slow-bot",
             parameters={"_emulator": {"outcome": "NEVER", "queue_seconds": 0.1}},
             deferrable=deferrable,
-            poll_interval=0.2,
+            poll_interval=1,
             execution_timeout=timedelta(seconds=4),
         )

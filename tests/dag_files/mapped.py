@@ -22,12 +22,12 @@ for deferrable in (True, False):
         default_args={"retries": 1, "retry_delay": timedelta(seconds=0)},
     ):
         MaestroCreateTaskOperator.partial(
-            task_id="per_customer", activity_label="mapped-bot", deferrable=deferrable, poll_interval=0.2
+            task_id="per_customer", activity_label="mapped-bot", deferrable=deferrable, poll_interval=1
         ).expand(parameters=[{"customer": f"C{n}", "_emulator": EMULATED} for n in range(ITEMS)])
 
     with DAG(dag_id=f"mapped_kwargs_{mode}", start_date=datetime(2026, 1, 1), schedule=None, catchup=False):
         MaestroCreateTaskOperator.partial(
-            task_id="per_queue", deferrable=deferrable, poll_interval=0.2
+            task_id="per_queue", deferrable=deferrable, poll_interval=1
         ).expand_kwargs(
             [
                 {"activity_label": f"queue-{n}-bot", "priority": n, "parameters": {"_emulator": EMULATED}}

@@ -21,7 +21,7 @@ for mode in ("poke", "reschedule", "deferrable"):
         MaestroTaskSensor(
             task_id="wait",
             maestro_task_id=TASK_ID,
-            poke_interval=0.3,
+            poke_interval=1,
             timeout=30,
             mode="reschedule" if mode == "reschedule" else "poke",
             deferrable=mode == "deferrable",
@@ -42,7 +42,7 @@ for deferrable in (False, True):
         catchup=False,
     ):
         MaestroRestartTaskOperator(
-            task_id="restart", maestro_task_id=TASK_ID, deferrable=deferrable, poll_interval=0.2
+            task_id="restart", maestro_task_id=TASK_ID, deferrable=deferrable, poll_interval=1
         )
 
 with DAG(
@@ -53,5 +53,5 @@ with DAG(
     default_args={"retries": 1, "retry_delay": timedelta(seconds=0)},
 ):
     MaestroCreateTaskOperator(
-        task_id="run_bot", activity_label="link-bot", reattach=False, deferrable=False, poll_interval=0.2
+        task_id="run_bot", activity_label="link-bot", reattach=False, deferrable=False, poll_interval=1
     )

@@ -29,6 +29,6 @@ for deferrable in (True, False):
                 },
                 success_statuses=["SUCCESS", "PARTIALLY_COMPLETED"] if accept_partial else None,
                 deferrable=deferrable,
-                poll_interval=float(os.environ.get("MAESTRO_TEST_POLL_SECONDS", "0.2")),
+                poll_interval=float(os.environ.get("MAESTRO_TEST_POLL_SECONDS", "1")),
             )
         globals()[name] = dag
