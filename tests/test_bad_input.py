@@ -39,6 +39,7 @@ DAG_ID = "bad_input_catalogue"
 WRONG_KEY = f"WRONG-KEY-{uuid.uuid4().hex}"
 
 IN_A_DAG, AS_ANOTHER_USER, CLIENT = "in a DAG run", "as another user", "client"
+PARSED = "when the DAG is parsed"
 CREATE = "`MaestroCreateTaskOperator` in a DAG run"
 UPLOAD = "`MaestroUploadArtifactOperator` in a DAG run"
 SENSOR = "`MaestroTaskSensor` in a DAG run"
@@ -59,9 +60,11 @@ class BadInput:
 
     @property
     def level(self) -> str:
-        """How the test meets it: in a DAG run, as another user, or with the client."""
+        """How it is met: in a DAG run, when the DAG is parsed, as another user, or by the client."""
         if self.where.endswith(IN_A_DAG):
             return IN_A_DAG
+        if self.where.endswith(PARSED):
+            return PARSED
         return AS_ANOTHER_USER if "may not read" in self.where else CLIENT
 
 
@@ -136,7 +139,7 @@ TABLE: list[BadInput] = [
     BadInput(
         "a server URL without scheme",
         CREATE,
-        "AirflowException",
+        "AirflowFailException",
         "Connection 'maestro_no_scheme' is not usable: server: 'maestro.example.com' has no scheme; write it "
         "in full, e.g. https://maestro.example.com",
         "server_without_scheme",
@@ -144,7 +147,7 @@ TABLE: list[BadInput] = [
     BadInput(
         "a wrong key",
         CREATE,
-        "AuthenticationError",
+        "AirflowFailException",
         "Logging in to {url} as 'demo' failed: POST /api/v2/workspace/login returned 401: \"invalid login or "
         "key\". Check the login and key of Airflow connection 'maestro_wrong_key' "
         "(Maestro, Dev. Environment page)",
@@ -153,10 +156,26 @@ TABLE: list[BadInput] = [
     BadInput(
         "an unknown Maestro task id",
         SENSOR,
-        "NotFoundError",
+        "AirflowFailException",
         'Getting task 987654 failed: GET /api/v2/task/987654 returned 404: "task 987654 not found". Check '
         "the Maestro task id",
         "unknown_task_id",
+    ),
+    BadInput(
+        "a poll interval of 0",
+        f"`MaestroCreateTaskOperator` {PARSED}",
+        "ValueError",
+        "poll_interval must be at least 1 second, as a number of seconds or a timedelta (a shorter one would "
+        "poll Maestro in a busy loop), got 0",
+        "MaestroCreateTaskOperator(task_id='t', activity_label='bot', poll_interval=0)",
+    ),
+    BadInput(
+        "a poke interval of half a second",
+        f"`MaestroTaskSensor` {PARSED}",
+        "ValueError",
+        "poke_interval must be at least 1 second, as a number of seconds or a timedelta (a shorter one would "
+        "poll Maestro in a busy loop), got 0.5",
+        "MaestroTaskSensor(task_id='t', maestro_task_id=7, poke_interval=0.5, deferrable=True)",
     ),
     BadInput(
         "an HTML 502 page from a proxy",
@@ -239,6 +258,30 @@ def test_in_a_dag_each_bad_input_fails_its_task_with_the_catalogued_error(
     assert emulator_state.tasks() == []
     sent = set(emulator_state.stats()["requests"])
     assert sent <= {"POST /api/v2/workspace/login", "GET /api/v2/task/{taskId}"}, sent
+
+
+# --- when the DAG is parsed ---------------------------------------------------------------------------
+
+PARSED_DAG = """
+from datetime import datetime
+from airflow.providers.common.compat.sdk import DAG
+from botcity_provider.operators.maestro import MaestroCreateTaskOperator
+from botcity_provider.sensors.maestro import MaestroTaskSensor
+
+with DAG(dag_id="parsed", start_date=datetime(2026, 1, 1), schedule=None):
+    {case}
+"""
+
+
+@pytest.mark.parametrize("row", _rows(PARSED), ids=lambda row: row.what)
+def test_a_dag_with_the_bad_input_fails_to_import_with_the_catalogued_error(
+    row: BadInput, tmp_path: Path
+) -> None:
+    from tests.dag_runs import dag_bag_class
+
+    (tmp_path / "parsed.py").write_text(PARSED_DAG.format(case=row.case))
+    (error,) = dag_bag_class()(str(tmp_path)).import_errors.values()
+    assert f"{row.error}: {row.message}" in error
 
 
 # --- as a user who may not read the file -------------------------------------------------------------
@@ -389,7 +432,7 @@ def test_the_client_turns_each_bad_answer_into_the_catalogued_error(
 
 
 def test_every_case_is_checked_and_none_is_a_bare_python_error() -> None:
-    checked = {row.case for row in _rows(IN_A_DAG)} | set(CLIENT_CASES) | {"file_unreadable"}
+    checked = {row.case for row in _rows(IN_A_DAG) + _rows(PARSED)} | set(CLIENT_CASES) | {"file_unreadable"}
     assert {row.case for row in TABLE} == checked
     assert not {row.error for row in TABLE} & BARE
 

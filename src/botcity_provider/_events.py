@@ -7,8 +7,11 @@ A wait ends with exactly one :class:`TaskEvent`. ``status`` is one of:
 * ``timeout``: the deadline passed first;
 * ``error``: the wait itself failed (wrong credentials, task gone).
 
-``task`` is the last snapshot of the Maestro task as plain JSON, so the event can cross the
-triggerer boundary.
+``task`` is the last view of the Maestro task as plain JSON, so the event can cross the triggerer
+boundary, reduced to what resuming needs (:data:`TASK_SUMMARY_FIELDS`). Airflow logs every event in the
+task log and keeps it in its database; the whole task would put the bot's parameters (customer data,
+sometimes credentials) and the creator's e-mail in both. ``retryable`` says whether an Airflow retry can
+help after an ``error``: not when Maestro does not know the task or refuses the credentials.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ __all__ = [
     "DEFAULT_SUCCESS_STATUSES",
     "EVENT_STATUSES",
     "FINISH_STATUSES",
+    "TASK_SUMMARY_FIELDS",
     "TERMINAL_STATES",
     "TaskEvent",
     "classify",
     "make_event",
     "normalize_statuses",
     "stop_action",
+    "task_summary",
     "validate_event",
 ]
 
@@ -34,6 +39,18 @@ EVENT_STATUSES: tuple[EventStatus, ...] = ("success", "failure", "timeout", "err
 TERMINAL_STATES = frozenset({"FINISHED", "CANCELED"})
 FINISH_STATUSES = frozenset({"SUCCESS", "FAILED", "PARTIALLY_COMPLETED"})
 DEFAULT_SUCCESS_STATUSES = ("SUCCESS",)
+TASK_SUMMARY_FIELDS = (
+    "id",
+    "state",
+    "finish_status",
+    "finish_message",
+    "total_items",
+    "processed_items",
+    "failed_items",
+    "machine_id",
+    "interrupted",
+)
+"""What an event keeps of a task: enough to judge it and to say how it ended, never its parameters."""
 
 
 class TaskEvent(TypedDict):
@@ -43,14 +60,41 @@ class TaskEvent(TypedDict):
     maestro_task_id: int
     message: str
     task: dict[str, Any] | None
+    retryable: bool
+
+
+def task_summary(task: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The fields of :data:`TASK_SUMMARY_FIELDS` of a task's JSON (snake_case or Maestro's camelCase)."""
+    if not task:
+        return None
+    summary = {}
+    for name in TASK_SUMMARY_FIELDS:
+        wire = _camel(name)
+        if name in task or wire in task:
+            summary[name] = task[name] if name in task else task[wire]
+    return summary
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def make_event(
-    status: EventStatus, maestro_task_id: int, message: str, task: Mapping[str, Any] | None
+    status: EventStatus,
+    maestro_task_id: int,
+    message: str,
+    task: Mapping[str, Any] | None,
+    *,
+    retryable: bool = True,
 ) -> TaskEvent:
-    """Build an event, copying the task snapshot so later changes cannot leak into it."""
+    """Build an event with a summary of the task (a copy: later changes cannot leak into it)."""
     return TaskEvent(
-        status=status, maestro_task_id=maestro_task_id, message=message, task=dict(task) if task else None
+        status=status,
+        maestro_task_id=maestro_task_id,
+        message=message,
+        task=task_summary(task),
+        retryable=retryable,
     )
 
 
@@ -111,4 +155,7 @@ def validate_event(event: object) -> TaskEvent:
     if task is not None and not isinstance(task, Mapping):
         raise ValueError("Maestro task event with a malformed task snapshot")
     message = event.get("message")
-    return make_event(cast(EventStatus, status), task_id, message if isinstance(message, str) else "", task)
+    # An event written by an earlier release has no "retryable": retrying is what Airflow did then.
+    retryable = event.get("retryable") is not False
+    text = message if isinstance(message, str) else ""
+    return make_event(cast(EventStatus, status), task_id, text, task, retryable=retryable)

@@ -1,7 +1,8 @@
 """Report what changed about a task while waiting for it, and only what changed.
 
 Logging every poll at INFO buries the one line that matters; logging changes keeps a wait of hours
-readable: "queued", "running, 10/0/50 items", "running, 30/1/50 items", "finished SUCCESS".
+readable: "is queued (START)", "is running (items processed/failed/total: 10/0/50)", "has finished
+with status SUCCESS".
 """
 
 from __future__ import annotations
@@ -11,12 +12,47 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from botcity_provider.client import Task
 
-__all__ = ["ProgressLog", "describe"]
+__all__ = ["STATE_WORDS", "ProgressLog", "describe", "how", "state_words", "stop_report"]
+
+
+# How a state reads in a sentence, with Maestro's own name beside it where the two differ.
+STATE_WORDS = {
+    "START": "is queued (START)",
+    "RUNNING": "is running",
+    "FINISHED": "has finished",
+    "CANCELED": "was cancelled (CANCELED)",
+    "TIMEOUT": "is past its time limit (TIMEOUT)",
+}
+
+
+def state_words(state: object) -> str:
+    """``is queued (START)``, ``is running``, ``has finished``…; a state unknown here as Maestro names it."""
+    text = str(state)
+    return STATE_WORDS.get(text, f"is {text}")
 
 
 def describe(task: Task) -> str:
     """One line about a task: its state, how it finished, and its items when the bot reports them."""
-    parts = [f"Maestro task {task.id} is {task.state}"]
+    return f"Maestro task {task.id} {how(task)}"
+
+
+def how(task: Task) -> str:
+    """:func:`describe` without its subject: ``is running (items ...)``, ``has finished with status ...``."""
+    return _how(task, state_words(task.state))
+
+
+# The same states after "it is now", in a report of what stopping did.
+_NOW = {
+    "START": "queued (START)",
+    "RUNNING": "running",
+    "FINISHED": "finished",
+    "CANCELED": "cancelled (CANCELED)",
+    "TIMEOUT": "past its time limit (TIMEOUT)",
+}
+
+
+def _how(task: Task, state: str) -> str:
+    parts = [state]
     if task.finish_status is not None:
         parts.append(f"with status {task.finish_status}")
     counts = (task.processed_items, task.failed_items, task.total_items)
@@ -29,6 +65,30 @@ def describe(task: Task) -> str:
     if task.finish_message:
         line += f": {task.finish_message}"
     return line
+
+
+# What stopping found, in the past tense of the sentence that says what was done about it.
+_FOUND = {
+    "START": "was queued",
+    "RUNNING": "was running",
+    "FINISHED": "had already finished",
+    "CANCELED": "had already been cancelled",
+}
+
+
+def stop_report(before: Task, done: list[str], after: Task) -> str:
+    """What stopping a task found and did, and how the task stands now, in one line.
+
+    ``Maestro task 9 was running: asked to stop, then killed after 60 s; it is now finished with status
+    FAILED: Killed at the user's request``, or ``Maestro task 4 had already finished with status SUCCESS:
+    nothing to stop``.
+    """
+    found = _FOUND.get(str(before.state), f"was {before.state}")
+    if not done:
+        status = f" with status {before.finish_status}" if before.finish_status else ""
+        return f"Maestro task {before.id} {found}{status}: nothing to stop"
+    now = _how(after, _NOW.get(str(after.state), str(after.state)))
+    return f"Maestro task {before.id} {found}: {', then '.join(done)}; it is now {now}"
 
 
 class ProgressLog:

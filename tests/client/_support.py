@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
@@ -136,9 +137,12 @@ async def open_client(kind: str, server: str, login: str, key: str, **settings: 
 
 
 def retry_warnings(records: list[logging.LogRecord]) -> list[str]:
-    """The client's "Retrying ..." warnings among captured log records."""
+    """The client's retry warnings ("<what failed>; trying <call> again in ...") among captured records."""
     return [
         record.getMessage()
         for record in records
-        if record.levelno == logging.WARNING and record.getMessage().startswith("Retrying")
+        if record.levelno == logging.WARNING and RETRY_WARNING.search(record.getMessage())
     ]
+
+
+RETRY_WARNING = re.compile(r"; trying \S+ \S+ again in [\d.]+ s \(attempt \d+ of \d+\)$")

@@ -105,8 +105,11 @@ async def test_retry_after_of_a_429_is_waited_for(
     await maestro.tasks.list()
     (first, _, _), (second, _, _) = sent
     assert second - first >= 1.0
+    # The warning names the request that failed, with the server's host and port, and what it said.
     assert retry_warnings(caplog.records) == [
-        "Retrying GET /api/v2/task in 1.0 s (attempt 2 of 4): 429 rate limited"
+        f"GET {emulator_state.url}/api/v2/task returned 429 (rate limited) "
+        '"Too many requests: retry after 1 seconds (emulated)"; '
+        "trying GET /api/v2/task again in 1.0 s (attempt 2 of 4)"
     ]
     assert requests_to(emulator_state, LIST_TASKS) == 3
 
@@ -269,14 +272,18 @@ async def test_a_server_that_does_not_answer_in_time_is_a_timeout(
 async def test_a_refused_connection_is_a_connect_error_and_is_retried(
     kind: str, operation: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with open_client(
-        kind, closed_port_url(), "demo", "demo-key", retry=RETRY, token_cache=TokenCache()
-    ) as maestro:
+    url = closed_port_url()
+    async with open_client(kind, url, "demo", "demo-key", retry=RETRY, token_cache=TokenCache()) as maestro:
         with pytest.raises(MaestroConnectError) as caught:
             if operation == "get":
                 await maestro.tasks.get(1)
             else:
                 await maestro.tasks.create("a")
     assert "could not connect" in str(caught.value)
-    # Even a create is sent again: the request provably never left.
-    assert len(retry_warnings(caplog.records)) == RETRY.max_attempts - 1
+    # Even a create is sent again: the request provably never left. Each warning names the request that
+    # failed (the login, before the call it was for) with the host and port, and the reason.
+    warnings = retry_warnings(caplog.records)
+    assert len(warnings) == RETRY.max_attempts - 1
+    login = f"POST {url}/api/v2/workspace/login failed: could not connect: "
+    assert all(warning.startswith(login) for warning in warnings), warnings
+    assert all("refused" in warning or "connection attempts failed" in warning for warning in warnings)

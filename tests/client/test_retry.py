@@ -185,7 +185,8 @@ def test_each_retry_is_logged_as_a_warning(caplog: pytest.LogCaptureFixture) -> 
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert warnings[0].getMessage() == (
-        "Retrying GET /api/v2/task/1 in 2.0 s (attempt 2 of 5): 429 rate limited"
+        "GET /api/v2/task/1 returned 429 (rate limited); trying GET /api/v2/task/1 again in 2.0 s "
+        "(attempt 2 of 5)"
     )
 
 

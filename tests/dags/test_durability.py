@@ -10,9 +10,10 @@ AIRFLOW_2 = not __import__("airflow").__version__.startswith("3.")
 
 @pytest.mark.parametrize("variant", ["durable", "keyed"])
 def test_retry_after_the_create_takes_the_task_over(run_dag, maestro_conn, variant: str) -> None:
-    # Try 1 creates the task, then its first look at it is refused with a 400: the try fails after the create.
+    # Try 1 creates the task, then its first look at it is answered 408, which a wait does not ride out but
+    # an Airflow retry may mend (a 400 would fail the task for good): the try fails after the create.
     maestro_conn.set_faults(
-        script=[{"match": "GET /api/v2/task/{taskId}", "action": "status", "status": 400, "count": 1}]
+        script=[{"match": "GET /api/v2/task/{taskId}", "action": "status", "status": 408, "count": 1}]
     )
     result = run_dag(f"retry_after_create_{variant}")
     assert result.state == "success", result.log[-4000:]
@@ -22,7 +23,7 @@ def test_retry_after_the_create_takes_the_task_over(run_dag, maestro_conn, varia
 
 def test_a_retry_after_the_task_succeeded_succeeds_at_once(run_dag, maestro_conn) -> None:
     maestro_conn.set_faults(
-        script=[{"match": "GET /api/v2/task/{taskId}", "action": "status", "status": 400, "count": 1}]
+        script=[{"match": "GET /api/v2/task/{taskId}", "action": "status", "status": 408, "count": 1}]
     )
     result = run_dag("retry_after_success")
     assert result.state == "success", result.log[-4000:]

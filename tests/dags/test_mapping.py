@@ -75,9 +75,9 @@ def test_expand_kwargs(run_dag, maestro_conn, mode: str) -> None:
 
 
 def test_a_retry_of_one_mapped_instance_touches_no_other(run_dag, maestro_conn) -> None:
-    # The first read of task 3 is refused: its instance fails after creating it and is retried.
+    # The first read of task 3 is answered 408: its instance fails after creating it and is retried.
     maestro_conn.set_faults(
-        script=[{"match": "GET /api/v2/task/3", "action": "status", "status": 400, "count": 1}]
+        script=[{"match": "GET /api/v2/task/3", "action": "status", "status": 408, "count": 1}]
     )
     result = run_dag("mapped_polled")
     assert result.state == "success", result.log[-3000:]

@@ -35,6 +35,7 @@ def test_cancel_a_queued_task(run_dag, maestro_conn) -> None:
     result = run_dag("cancel_gentle", {"maestro_task_id": task_id})
     assert result.state == "success"
     assert _state(maestro_conn, task_id).state == "CANCELED"
+    assert f"Maestro task {task_id} was queued: cancelled; it is now cancelled (CANCELED)" in result.log
 
 
 def test_a_bot_that_honours_the_interrupt_is_not_killed(run_dag, maestro_conn) -> None:
@@ -43,13 +44,18 @@ def test_a_bot_that_honours_the_interrupt_is_not_killed(run_dag, maestro_conn) -
     assert result.state == "success"
     task = _state(maestro_conn, task_id)
     assert (task.state, task.interrupted, task.killed) == ("FINISHED", True, False)
+    # What Maestro says, not only "FINISHED": the bot stopped, FAILED, with its reason.
+    assert (
+        f"Maestro task {task_id} was running: asked to stop; it is now finished with status FAILED: "
+        f"{task.finish_message}"
+    ) in result.log
 
 
 def test_a_bot_that_ignores_the_interrupt_is_killed_after_the_grace_period(run_dag, maestro_conn) -> None:
     task_id = _running(maestro_conn, outcome="NEVER", ignore_interrupt=True)
     result = run_dag("cancel_gentle", {"maestro_task_id": task_id})
     assert result.state == "success"
-    assert "killing it" in result.log
+    assert "was running: asked to stop, then killed after" in result.log
     assert _state(maestro_conn, task_id).killed
 
 
@@ -85,9 +91,10 @@ def test_restart_a_failed_task_and_wait(run_dag, maestro_conn, mode: str) -> Non
 
 
 def test_each_try_links_its_own_task(run_dag, maestro_conn) -> None:
-    # Try 1 creates task 1 and fails reading it; try 2 (reattach off) creates task 2.
+    # Try 1 creates task 1 and fails reading it (a 408, which a wait does not ride out but an Airflow
+    # retry may mend); try 2 (reattach off) creates task 2.
     maestro_conn.set_faults(
-        script=[{"match": "GET /api/v2/task/{taskId}", "action": "status", "status": 400, "count": 1}]
+        script=[{"match": "GET /api/v2/task/{taskId}", "action": "status", "status": 408, "count": 1}]
     )
     result = run_dag("link_per_try", xcom_keys=("_link_MaestroTaskLink", "maestro_task_id"))
     assert result.state == "success", result.log[-3000:]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.conftest import FAST_RETRY
 
 
 def _trigger(task_id: int, **kwargs) -> MaestroTaskTrigger:
-    kwargs.setdefault("poll_interval_seconds", 0.2)
+    kwargs.setdefault("poll_interval_seconds", 1)
     return MaestroTaskTrigger(maestro_conn_id="botcity_maestro_default", maestro_task_id=task_id, **kwargs)
 
 
@@ -100,15 +101,16 @@ async def test_cancelled_task_is_a_failure(maestro_conn) -> None:
 async def test_deadline_gives_one_timeout_event(maestro_conn) -> None:
     task_id = _create(maestro_conn, outcome="NEVER")
     started = time.time()
-    (event,) = await _events(_trigger(task_id, deadline_at=started + 1.0))
+    (event,) = await _events(_trigger(task_id, deadline_at=started + 2.5))
     assert event["status"] == "timeout"
     assert event["task"]["state"] == "RUNNING", "the last view of the task comes with the timeout"
 
 
-async def test_unknown_task_is_an_error_event(maestro_conn) -> None:
+async def test_unknown_task_is_an_error_event_no_retry_can_mend(maestro_conn) -> None:
     (event,) = await _events(_trigger(987654))
     assert event["status"] == "error"
     assert "987654" in event["message"]
+    assert event["retryable"] is False
 
 
 async def test_wrong_key_is_an_error_event_without_the_key(maestro_conn, monkeypatch) -> None:
@@ -119,6 +121,7 @@ async def test_wrong_key_is_an_error_event_without_the_key(maestro_conn, monkeyp
     )
     (event,) = await _events(_trigger(1))
     assert event["status"] == "error"
+    assert event["retryable"] is False, "a retry would meet the same refusal"
     assert "bad-key-123" not in json.dumps(event)
 
 
@@ -146,7 +149,7 @@ async def test_errors_forever_never_turn_into_a_busy_loop(maestro_conn, monkeypa
         script=[{"match": route, "action": "status", "count": 10_000, **fault} for route in routes]
     )
     before = maestro_conn.stats()["requests_total"]
-    interval, waited = 0.25, 2.0
+    interval, waited = 1.0, 3.0
     (event,) = await _events(
         _trigger(
             task_id, poll_interval_seconds=interval, deadline_at=time.time() + waited, activity_label=label
@@ -158,3 +161,22 @@ async def test_errors_forever_never_turn_into_a_busy_loop(maestro_conn, monkeypa
     # Attempts per request x requests per cycle: a listing, then one GET unless the listing was rate limited.
     per_cycle = 2 * (2 if label and fault["status"] != 429 else 1)
     assert 1 <= sent <= cycles * per_cycle, f"{sent} requests in {waited} s"
+
+
+async def test_events_carry_a_summary_of_the_task_never_its_parameters(maestro_conn) -> None:
+    from botcity_provider._events import TASK_SUMMARY_FIELDS
+
+    planted = f"card-{uuid.uuid4().hex}"
+    with MaestroClient(maestro_conn.url, maestro_conn.login, maestro_conn.key) as client:
+        task_id = client.tasks.create(
+            "trigger-bot", parameters={"card": planted, "_emulator": {"items": [2, 2, 0]}}
+        ).id
+    (event,) = await _events(_trigger(task_id, activity_label="trigger-bot"))
+    assert set(event) == {"status", "maestro_task_id", "message", "task", "retryable"}
+    assert set(event["task"]) <= set(TASK_SUMMARY_FIELDS)
+    assert event["task"]["id"] == task_id
+    assert event["task"]["processed_items"] == 2
+    text = json.dumps(event)
+    assert planted not in text
+    assert "_idempotency_key" not in text and "user_email" not in text
+    assert len(text) < 512, f"{len(text)} bytes"

@@ -95,7 +95,9 @@ class AsyncMaestroClient:
         return self._slot.logins
 
     async def _call(self, call: Call[T]) -> T:
-        async for attempt in self.config.retry.async_retrying(idempotent=call.idempotent, action=call.action):
+        async for attempt in self.config.retry.async_retrying(
+            idempotent=call.idempotent, action=call.action, server=self.config.server
+        ):
             with attempt:
                 return await self._drive(exchange(call, self.config))
         raise AssertionError("unreachable")  # pragma: no cover

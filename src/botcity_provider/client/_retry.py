@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import tenacity
 
@@ -85,21 +86,22 @@ class RetryPolicy:
         ) + tenacity.wait_random(0, self.jitter_seconds)
         return float(backoff(state))
 
-    def _kwargs(self, idempotent: bool, action: str) -> dict[str, Any]:
+    def _kwargs(self, idempotent: bool, action: str, server: str) -> dict[str, Any]:
         def retry_if(state: tenacity.RetryCallState) -> bool:
             exc = state.outcome.exception() if state.outcome else None
             return exc is not None and is_retryable(exc, idempotent=idempotent)
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            delay = state.upcoming_sleep
+            # The request that failed is not always the one retried (a login fails before a create):
+            # name it, with the server's host and port, since that is what a user checks first.
             log.warning(
-                "Retrying %s in %.1f s (attempt %d of %d): %s",
+                "%s; trying %s again in %.1f s (attempt %d of %d)",
+                failure_of(exc, server),
                 action,
-                delay,
+                state.upcoming_sleep,
                 state.attempt_number + 1,
                 self.max_attempts,
-                _reason(exc),
             )
 
         return {
@@ -112,16 +114,26 @@ class RetryPolicy:
         }
 
     def retrying(
-        self, *, idempotent: bool, action: str, sleep: Callable[[float], None] = time.sleep
+        self,
+        *,
+        idempotent: bool,
+        action: str,
+        server: str = "",
+        sleep: Callable[[float], None] = time.sleep,
     ) -> tenacity.Retrying:
-        """A tenacity loop for the blocking client."""
-        return tenacity.Retrying(sleep=sleep, **self._kwargs(idempotent, action))
+        """A tenacity loop for the blocking client; ``server`` is named in its warnings."""
+        return tenacity.Retrying(sleep=sleep, **self._kwargs(idempotent, action, server))
 
     def async_retrying(
-        self, *, idempotent: bool, action: str, sleep: Callable[[float], Awaitable[None]] | None = None
+        self,
+        *,
+        idempotent: bool,
+        action: str,
+        server: str = "",
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> tenacity.AsyncRetrying:
         """The same loop for the asyncio client."""
-        kwargs = self._kwargs(idempotent, action)
+        kwargs = self._kwargs(idempotent, action, server)
         if sleep is not None:
             kwargs["sleep"] = sleep
         return tenacity.AsyncRetrying(**kwargs)
@@ -135,11 +147,16 @@ def _failed_login(exc: BaseException) -> bool:
     return isinstance(exc, MaestroTransportError) and exc.action.endswith(LOGIN_PATH)
 
 
-def _reason(exc: BaseException | None) -> str:
-    if isinstance(exc, RateLimitError):
-        return f"{exc.status} rate limited"
+def failure_of(exc: BaseException | None, server: str = "") -> str:
+    """What failed, as a retry warning says it: the request with its host and port, and why."""
+    if isinstance(exc, MaestroTransportError):
+        return str(exc)  # "POST http://host:port/api/v2/... failed: could not connect: ..."
     if isinstance(exc, MaestroAPIError):
-        return f"{exc.status} {exc.server_message}".strip()
+        parts = urlsplit(server)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        said = f' "{exc.server_message}"' if exc.server_message else ""
+        limited = " (rate limited)" if isinstance(exc, RateLimitError) else ""
+        return f"{exc.method} {origin}{exc.prefix}{exc.path} returned {exc.status}{limited}{said}"
     if isinstance(exc, MaestroError):
-        return type(exc).__name__
+        return f"{type(exc).__name__}: {exc}"
     return repr(exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -98,7 +99,9 @@ class MaestroClient:
         return self._slot.logins
 
     def _call(self, call: Call[T]) -> T:
-        for attempt in self.config.retry.retrying(idempotent=call.idempotent, action=call.action):
+        for attempt in self.config.retry.retrying(
+            idempotent=call.idempotent, action=call.action, server=self.config.server
+        ):
             with attempt:
                 return self._drive(exchange(call, self.config))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -227,5 +230,13 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
 
 
 def _root(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    """The innermost reason, without urllib3's wrapping ("HTTPConnectionPool(...): Max retries exceeded
+    ... (Caused by NewConnectionError(...))"): the host and port are in the action already."""
+    reason: object = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)
+    text = _WRAPPER.sub("", str(reason)) or type(exc).__name__
     return text if len(text) <= 300 else text[:299] + "…"
+
+
+# "HTTPConnection(host='h', port=1): " or "<urllib3.connection.HTTPConnection object at 0x...>: "
+_WRAPPER = re.compile(r"^(?:\w+\([^)]*\)|<[^>]*>): ")

@@ -3,6 +3,8 @@ that every operator shares."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import time
 from collections.abc import Collection, Mapping
 from functools import cached_property
@@ -10,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pydantic
-from airflow.providers.common.compat.sdk import AirflowException, BaseHook, mask_secret
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseHook, mask_secret
 
 from botcity_provider._events import classify, stop_action
-from botcity_provider._progress import ProgressLog, describe
+from botcity_provider._intervals import clamped_interval
+from botcity_provider._progress import ProgressLog, describe, stop_report
 from botcity_provider.client import (
     AsyncMaestroClient,
     AuthenticationError,
@@ -23,6 +26,7 @@ from botcity_provider.client import (
     MaestroTransportError,
     RateLimitError,
     ResponseValidationError,
+    RetryPolicy,
     ServerError,
     Task,
     TaskError,
@@ -166,7 +170,8 @@ class MaestroHook(BaseHook):
         try:
             return client_config(fields)
         except MaestroError as exc:
-            raise AirflowException(f"Connection {self.maestro_conn_id!r} is not usable: {exc}") from exc
+            # A wrong connection stays wrong on a retry: fail the task at once.
+            raise AirflowFailException(f"Connection {self.maestro_conn_id!r} is not usable: {exc}") from exc
 
     def get_conn(self) -> MaestroClient:
         """A blocking client for the connection (one per hook; tokens are shared per process)."""
@@ -188,7 +193,10 @@ class MaestroHook(BaseHook):
         from airflow.providers.common.compat.connection import get_async_connection
 
         fields = _masked(await get_async_connection(self.maestro_conn_id, hook=self))
-        return AsyncMaestroClient(config=self._config_of(fields), on_token=mask_secret)
+        config = self._config_of(fields)
+        # Building the HTTP client reads the system's certificate store: tens of milliseconds that must not
+        # be spent on the event loop, which a triggerer shares among every trigger of every provider.
+        return await asyncio.to_thread(AsyncMaestroClient, config=config, on_token=mask_secret)
 
     def portal_url(self, task_id: int) -> str:
         """Where the task can be seen in the Maestro portal."""
@@ -197,7 +205,10 @@ class MaestroHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """Log in and make one authenticated read, so a wrong key cannot pass as a success."""
         try:
-            client = MaestroClient(config=self.config, on_token=mask_secret)
+            # One attempt: a person waits on the button, and it should say what happens now. A refused
+            # connection retried with backoff took ten seconds to say "Connection refused".
+            config = dataclasses.replace(self.config, retry=RetryPolicy(max_attempts=1))
+            client = MaestroClient(config=config, on_token=mask_secret)
             with client:
                 client.tasks.list(size=1)
         except AuthenticationError as exc:
@@ -222,6 +233,7 @@ class MaestroHook(BaseHook):
 
         :raises MaestroTaskTimeoutError: the deadline (epoch seconds) passed first.
         """
+        poll_interval_seconds = clamped_interval(poll_interval_seconds)
         progress = progress or ProgressLog()
         task_id = task.id if isinstance(task, Task) else task
         seen = task if isinstance(task, Task) else self._poll(task_id)
@@ -254,30 +266,32 @@ class MaestroHook(BaseHook):
         """Stop a task the kindest way its state allows; a task that already ended is left alone.
 
         A queued task is cancelled. A running one is asked to stop (interrupt) and, if it has not
-        stopped after ``grace_seconds`` or ``force`` is set, killed.
+        stopped after ``grace_seconds`` or ``force`` is set, killed. Logs what it found and did.
         """
         tasks = self.client.tasks
-        task = tasks.get(task_id)
+        before = task = tasks.get(task_id)
         action = stop_action(str(task.state), force=force)
-        if action == "none":
-            self.log.info("Maestro task %s already ended (%s); nothing to stop", task_id, task.state)
-            return task
+        done: list[str] = []
         if action == "cancel":
-            self.log.info("Cancelling queued Maestro task %s", task_id)
-            return tasks.cancel(task_id)
-        if action == "kill":
-            self.log.info("Killing running Maestro task %s", task_id)
-            return tasks.kill(task_id)
-        self.log.info("Asking running Maestro task %s to stop (interrupt)", task_id)
+            task, done = tasks.cancel(task_id), ["cancelled"]
+        elif action == "kill":
+            task, done = tasks.kill(task_id), ["killed"]
+        elif action == "interrupt":
+            task, done = self._interrupt(task_id, grace_seconds)
+        self.log.info("%s", stop_report(before, done, task))
+        return task
+
+    def _interrupt(self, task_id: int, grace_seconds: float) -> tuple[Task, list[str]]:
+        """Ask a running task to stop; kill it if it still runs after the grace period."""
+        tasks = self.client.tasks
         task = tasks.interrupt(task_id)
         deadline = time.monotonic() + grace_seconds
         while not task.is_terminal and time.monotonic() < deadline:
             time.sleep(min(1.0, max(deadline - time.monotonic(), 0.0)))
             task = tasks.get(task_id)
         if task.is_terminal:
-            return task
-        self.log.info("Maestro task %s still running after %.0f s; killing it", task_id, grace_seconds)
-        return tasks.kill(task_id)
+            return task, ["asked to stop"]
+        return tasks.kill(task_id), ["asked to stop", f"killed after {grace_seconds:.0f} s"]
 
     def failure(self, task: Task) -> MaestroTaskFailedError:
         """The error that fails an Airflow task for this Maestro task, with the bot's own errors."""

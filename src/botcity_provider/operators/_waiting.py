@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, conf
 
 from botcity_provider._events import TaskEvent, classify, normalize_statuses, validate_event
-from botcity_provider.links.maestro import LINK_XCOM_KEY, MAESTRO_TASK_ID_KEY, MaestroTaskLink
+from botcity_provider._failures import fails_fast, wait_error
+from botcity_provider._intervals import DEFAULT_POLL_INTERVAL_SECONDS, seconds
+from botcity_provider._intervals import poll_interval as checked_interval
+from botcity_provider.links.maestro import MAESTRO_TASK_ID_KEY, MaestroTaskLink, publish_link, remember_link
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -24,24 +27,13 @@ if TYPE_CHECKING:
     from botcity_provider.client import Task
     from botcity_provider.hooks.maestro import MaestroHook
 
-__all__ = ["MaestroWaitingOperator", "seconds"]
+__all__ = ["MaestroWaitingOperator"]
 
-DEFAULT_POLL_INTERVAL_SECONDS = 30.0
 TRIGGER_FAIL = "__fail__"
 # Our own deadline must fire before Airflow's: then the task is stopped on the way out.
 DEADLINE_MARGIN_SECONDS = 30.0
 # Tries at stopping a task after giving up on it; the waits between them add up to 11 s at most.
 STOP_ATTEMPTS = 5
-
-
-def seconds(value: float | timedelta | None, field: str) -> float | None:
-    """A duration in seconds from a number or a timedelta; None stays None."""
-    if value is None:
-        return None
-    number = value.total_seconds() if isinstance(value, timedelta) else value
-    if isinstance(number, bool) or not isinstance(number, int | float) or number <= 0:
-        raise ValueError(f"{field} must be a positive number of seconds or a timedelta, got {value!r}")
-    return float(number)
 
 
 def default_deferrable() -> bool:
@@ -56,7 +48,7 @@ class MaestroWaitingOperator(BaseOperator):
     :param wait_for_completion: wait for the task to end (True) or return once it exists.
     :param deferrable: wait in the triggerer, freeing the worker slot; default from
         ``[operators] default_deferrable``.
-    :param poll_interval: seconds (or a timedelta) between two looks at the task.
+    :param poll_interval: seconds (or a timedelta) between two looks at the task; at least 1 second.
     :param timeout: give up waiting after this long; the task is stopped if ``cancel_on_kill``.
     :param success_statuses: finish statuses that count as success (default: SUCCESS only).
     :param cancel_on_kill: stop the Maestro task when the Airflow task is killed or times out.
@@ -82,7 +74,7 @@ class MaestroWaitingOperator(BaseOperator):
         self.maestro_conn_id = maestro_conn_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poll_interval = seconds(poll_interval, "poll_interval") or DEFAULT_POLL_INTERVAL_SECONDS
+        self.poll_interval = checked_interval(poll_interval, "poll_interval")
         self.timeout = seconds(timeout, "timeout")
         self.success_statuses = normalize_statuses(success_statuses)
         self.cancel_on_kill = cancel_on_kill
@@ -99,8 +91,7 @@ class MaestroWaitingOperator(BaseOperator):
         """Share the task id and its portal link as soon as the task exists, before any wait."""
         self._maestro_task_id = task_id
         url = self.hook.portal_url(task_id)
-        context["ti"].xcom_push(key=MAESTRO_TASK_ID_KEY, value=task_id)
-        context["ti"].xcom_push(key=LINK_XCOM_KEY, value=url)
+        publish_link(self, context, task_id, url)
         self.log.info("Maestro task %s: %s", task_id, url)
 
     def wait(self, context: Context, task: Task) -> Task | None:
@@ -156,6 +147,7 @@ class MaestroWaitingOperator(BaseOperator):
             candidates.append(started.timestamp() + limit - margin)
         return min(candidates) if candidates else None
 
+    @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> int:
         """Resume after the trigger: check its event, then succeed or fail with what Maestro said."""
         try:
@@ -164,13 +156,14 @@ class MaestroWaitingOperator(BaseOperator):
             raise AirflowException(f"Waiting for the Maestro task ended strangely: {exc}") from exc
         task_id = checked["maestro_task_id"]
         self._maestro_task_id = task_id
+        remember_link(self, self.hook.portal_url(task_id))
         if checked["status"] == "timeout":
             self._stop_after_giving_up(task_id, "the deadline passed")
             from botcity_provider.hooks.maestro import MaestroTaskTimeoutError
 
             raise MaestroTaskTimeoutError(checked["message"])
         if checked["status"] == "error":
-            raise AirflowException(checked["message"])
+            raise wait_error(checked)
         from botcity_provider.hooks.maestro import task_of_event
 
         task = task_of_event(checked["task"]) or self.hook.client.tasks.get(task_id)

@@ -13,16 +13,18 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator, ResumableJobMixin
 
 from botcity_provider._events import classify
-from botcity_provider.links.maestro import LINK_XCOM_KEY, MaestroTaskLink
-from botcity_provider.operators._waiting import MaestroWaitingOperator, seconds
+from botcity_provider._failures import fails_fast
+from botcity_provider._intervals import seconds
+from botcity_provider.links.maestro import MaestroTaskLink, forget_link, publish_link
+from botcity_provider.operators._waiting import MaestroWaitingOperator
 
 if TYPE_CHECKING:
     import os
+    from pathlib import Path
 
     from airflow.providers.common.compat.sdk import Context
 
     from botcity_provider.client import Task
-    from botcity_provider.hooks.maestro import MaestroHook
 
 __all__ = [
     "MaestroCancelTaskOperator",
@@ -89,8 +91,10 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         self._ended: Task | None = None
         self._result: int | None = None
 
+    @fails_fast
     def execute(self, context: Context) -> int:
         """Check the rendered arguments, then create (or take over) the task and wait for it."""
+        forget_link(self)
         self._check_arguments()
         result = self.execute_resumable(context)
         # When it takes over a running task, the mixin returns what poll_until_complete returns: nothing.
@@ -210,8 +214,10 @@ class MaestroRestartTaskOperator(MaestroWaitingOperator):
         super().__init__(**kwargs)
         self.maestro_task_id = maestro_task_id
 
+    @fails_fast
     def execute(self, context: Context) -> int:
         """Restart the task, then wait for it as the create operator does."""
+        forget_link(self)
         task_id = _task_id(self.maestro_task_id)
         task = self.hook.client.tasks.restart(task_id)
         self.log.info("Restarted Maestro task %s", task_id)
@@ -248,28 +254,38 @@ class MaestroCancelTaskOperator(BaseOperator):
         self.grace_period = seconds(grace_period, "grace_period") or 0.0
         self.maestro_conn_id = maestro_conn_id
 
+    @fails_fast
     def execute(self, context: Context) -> str:
         """Stop the task; return the state it ended in."""
         from botcity_provider.hooks.maestro import MaestroHook
 
+        forget_link(self)
         task_id = _task_id(self.maestro_task_id)
         hook = MaestroHook(maestro_conn_id=self.maestro_conn_id)
-        _publish_link(context, hook, task_id)
+        publish_link(self, context, task_id, hook.portal_url(task_id))
+        # The hook logs what it found and did, and the task's state and finish status after it.
         task = hook.stop_task(task_id, force=self.force, grace_seconds=self.grace_period)
-        self.log.info("Maestro task %s is now %s", task_id, task.state)
         return str(task.state)
 
 
 class MaestroUploadArtifactOperator(BaseOperator):
     """Upload local files to a Maestro task as artifacts, streaming each one (any size, constant memory).
 
+    A bot sees the files that are there when it starts. The operator reads the task once the files are
+    up: if it is no longer queued, its bot may have started without them, and the operator says so (a
+    warning) or, with ``require_queued``, fails.
+
     :param maestro_task_id: the task the files belong to. Templated.
     :param path: a file path, or a list of them. Templated.
     :param name: the name Maestro shows (one file only); default: the file's name.
+    :param require_queued: fail unless the task is still queued once every file is up, so that its bot
+        cannot have started without them; the task is also read before the upload, and nothing is sent
+        if it already left the queue.
     :return: the artifact ids, in the order of the paths.
     """
 
     template_fields: Sequence[str] = ("maestro_task_id", "path", "name")
+    operator_extra_links = (MaestroTaskLink(),)
 
     def __init__(
         self,
@@ -277,6 +293,7 @@ class MaestroUploadArtifactOperator(BaseOperator):
         maestro_task_id: int | str,
         path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         name: str | None = None,
+        require_queued: bool = False,
         maestro_conn_id: str = "botcity_maestro_default",
         **kwargs: Any,
     ) -> None:
@@ -284,12 +301,32 @@ class MaestroUploadArtifactOperator(BaseOperator):
         self.maestro_task_id = maestro_task_id
         self.path = path
         self.name = name
+        self.require_queued = require_queued
         self.maestro_conn_id = maestro_conn_id
 
+    @fails_fast
     def execute(self, context: Context) -> list[int]:
         """Check every file first, so a bad path fails before anything is sent, then upload them."""
+        from botcity_provider.hooks.maestro import MaestroHook
+
+        forget_link(self)
+        task_id, files = self._checked_files()
+        hook = MaestroHook(maestro_conn_id=self.maestro_conn_id)
+        publish_link(self, context, task_id, hook.portal_url(task_id))
+        client = hook.client
+        if self.require_queued:
+            self._check_queued(client.tasks.get(task_id), "before the upload")
+        ids = []
+        for file in files:
+            artifact = client.artifacts.upload(task_id, file, name=self.name)
+            self.log.info("Uploaded %s to Maestro task %s as artifact %s", file, task_id, artifact.id)
+            ids.append(artifact.id)
+        self._check_queued(client.tasks.get(task_id), "once the files were up")
+        return ids
+
+    def _checked_files(self) -> tuple[int, list[Path]]:
         from botcity_provider.client import ValidationError
-        from botcity_provider.hooks.maestro import MaestroHook, check_readable_file
+        from botcity_provider.hooks.maestro import check_readable_file
 
         paths = (
             [self.path]
@@ -299,17 +336,24 @@ class MaestroUploadArtifactOperator(BaseOperator):
         if self.name is not None and len(paths) != 1:
             raise _bad_input(ValueError("name: give a name only when uploading one file"))
         try:
-            task_id = _task_id(self.maestro_task_id)
-            files = [check_readable_file(path) for path in paths]
+            return _task_id(self.maestro_task_id), [check_readable_file(path) for path in paths]
         except ValidationError as exc:
             raise _bad_input(exc) from exc
-        client = MaestroHook(maestro_conn_id=self.maestro_conn_id).client
-        ids = []
-        for file in files:
-            artifact = client.artifacts.upload(task_id, file, name=self.name)
-            self.log.info("Uploaded %s to Maestro task %s as artifact %s", file, task_id, artifact.id)
-            ids.append(artifact.id)
-        return ids
+
+    def _check_queued(self, task: Task, when: str) -> None:
+        """Warn, or fail with ``require_queued``, if the task's bot may have started without the files."""
+        from botcity_provider._progress import how
+
+        if str(task.state) == "START":
+            return
+        message = (
+            f"Maestro task {task.id} was no longer queued {when} (it {how(task)}): its bot may have "
+            "started without these files"
+        )
+        if self.require_queued:
+            # A retry cannot help: the bot has started, or ended, without them.
+            raise AirflowFailException(f"{message} (require_queued is set)")
+        self.log.warning("%s", message)
 
 
 def _task_id(value: object) -> int:
@@ -320,7 +364,3 @@ def _task_id(value: object) -> int:
         return check_task_id(value)
     except ValidationError as exc:
         raise _bad_input(exc) from exc
-
-
-def _publish_link(context: Context, hook: MaestroHook, task_id: int) -> None:
-    context["ti"].xcom_push(key=LINK_XCOM_KEY, value=hook.portal_url(task_id))

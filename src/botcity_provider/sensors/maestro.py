@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseSensorOperator
 
 from botcity_provider._events import classify, normalize_statuses, validate_event
-from botcity_provider.links.maestro import LINK_XCOM_KEY, MAESTRO_TASK_ID_KEY, MaestroTaskLink
+from botcity_provider._failures import fails_fast, wait_error
+from botcity_provider._intervals import poll_interval
+from botcity_provider.links.maestro import MaestroTaskLink, forget_link, publish_link, remember_link
 from botcity_provider.operators._waiting import default_deferrable
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ class MaestroTaskSensor(BaseSensorOperator):
     :param success_statuses: finish statuses that count as success (default: SUCCESS only).
     :param maestro_conn_id: the Airflow connection of the Maestro workspace.
     :param deferrable: wait in the triggerer; default from ``[operators] default_deferrable``.
+
+    ``poke_interval`` (Airflow's, 60 seconds by default) is the time between two looks in every mode;
+    it must be at least 1 second.
     """
 
     template_fields: Sequence[str] = ("maestro_task_id",)
@@ -53,6 +58,9 @@ class MaestroTaskSensor(BaseSensorOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # Every mode waits poke_interval between looks, the triggerer included: the same floor as the
+        # operators' poll_interval keeps each of them from polling in a busy loop.
+        self.poke_interval = poll_interval(self.poke_interval, "poke_interval")
         self.maestro_task_id = maestro_task_id
         self.success_statuses = normalize_statuses(success_statuses)
         self.maestro_conn_id = maestro_conn_id
@@ -80,15 +88,14 @@ class MaestroTaskSensor(BaseSensorOperator):
         from botcity_provider._progress import describe
 
         task_id = self._task_id()
-        task = self._last = self.hook.client.tasks.get(task_id)
         if self._published != task_id:  # once per process: each reschedule-mode poke publishes again
-            ti = context["ti"]
-            ti.xcom_push(key=MAESTRO_TASK_ID_KEY, value=task_id)
-            ti.xcom_push(key=LINK_XCOM_KEY, value=self.hook.portal_url(task_id))
+            publish_link(self, context, task_id, self.hook.portal_url(task_id))
             self._published = task_id
+        task = self._last = self.hook.client.tasks.get(task_id)
         self.log.info("%s", describe(task))
         return task
 
+    @fails_fast
     def poke(self, context: Context) -> bool:
         """Look at the task once: True if it ended well, False if it still runs; raise if it ended badly.
 
@@ -111,6 +118,7 @@ class MaestroTaskSensor(BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         """Poke (or reschedule) as any sensor does, or defer to the trigger after one look."""
+        forget_link(self)
         if not self.deferrable:
             return super().execute(context)
         if self.poke(context):
@@ -131,12 +139,14 @@ class MaestroTaskSensor(BaseSensorOperator):
         self.defer(trigger=trigger, method_name="execute_complete", timeout=limit)
         return None
 
+    @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> None:
         """Resume after the trigger: succeed, or fail with what Maestro said."""
         try:
             checked = validate_event(event)
         except ValueError as exc:
             raise AirflowException(f"Waiting for the Maestro task ended strangely: {exc}") from exc
+        remember_link(self, self.hook.portal_url(checked["maestro_task_id"]))
         if checked["status"] == "success":
             self.log.info("%s", checked["message"])
             return
@@ -150,4 +160,4 @@ class MaestroTaskSensor(BaseSensorOperator):
 
         if checked["status"] == "timeout":
             raise AirflowSensorTimeout(checked["message"])
-        raise AirflowException(checked["message"])
+        raise wait_error(checked)

@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from math import ceil
 
+from airflow.providers.common.compat.sdk import AirflowFailException
+
+from botcity_provider._failures import is_permanent
+from botcity_provider._intervals import clamped_interval
 from botcity_provider._progress import ProgressLog, describe
 from botcity_provider.client import (
     AsyncMaestroClient,
@@ -42,14 +46,25 @@ log = logging.getLogger(__name__)
 
 ClientFactory = Callable[[], Awaitable[AsyncMaestroClient]]
 TRANSIENT = (_Transport, ServerError, RateLimitError, ResponseValidationError)
-MIN_INTERVAL_SECONDS = 0.05
-MAX_PAGE_SIZE = 1000
+# Decoding a page is one uninterrupted stretch on the event loop (JSON, then pydantic): about 20 ms for
+# 1000 tasks with small parameters on an idle machine, several times that for big ones or a loaded one.
+# Pages of 250 keep each stretch to a few milliseconds, at one more listing per 250 waits.
+MAX_PAGE_SIZE = 250
 CONCURRENT_GETS = 20
+DELIVERY_BATCH = 100
 WINDOW_MARGIN = timedelta(minutes=10)
 
 
 class WaitError(Exception):
-    """Waiting cannot go on: the task is gone, or Maestro refuses our credentials."""
+    """Waiting cannot go on: the task is gone, or Maestro refuses our credentials.
+
+    :param retryable: whether an Airflow retry of the waiting task could get further (not when Maestro
+        does not know the task or refuses the credentials: it would answer a retry the same).
+    """
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 @dataclass(eq=False)
@@ -136,7 +151,7 @@ class TaskPoller:
         self, task_id: int, interval_seconds: float, label: str | None = None
     ) -> AbstractAsyncContextManager[Watch]:
         """Register a wait for the duration of an ``async with`` block."""
-        return self._watch(task_id, max(interval_seconds, MIN_INTERVAL_SECONDS), label)
+        return self._watch(task_id, clamped_interval(interval_seconds, "interval_seconds"), label)
 
     @asynccontextmanager
     async def _watch(self, task_id: int, interval: float, label: str | None) -> AsyncIterator[Watch]:
@@ -164,13 +179,17 @@ class TaskPoller:
             try:
                 client = await self._factory()
             except Exception as exc:  # the connection cannot be read: every wait must hear of it
-                self._fail_all(WaitError(f"cannot use connection {self.conn_id!r}: {exc}"))
+                # A connection the hook refused stays wrong on a retry; a lookup that failed may not.
+                retryable = not isinstance(exc, AirflowFailException)
+                self._fail_all(
+                    WaitError(f"cannot use connection {self.conn_id!r}: {exc}", retryable=retryable)
+                )
                 return
             try:
                 await self._loop(client)
             except Exception as exc:  # a bug must end the waits loudly, not leave them hanging
                 log.exception("The Maestro poller of %r stopped", self.conn_id)
-                self._fail_all(WaitError(f"the poller stopped: {exc}"))
+                self._fail_all(WaitError(f"the poller stopped: {exc}", retryable=True))
                 return
             finally:
                 await client.aclose()
@@ -199,8 +218,7 @@ class TaskPoller:
                 seen.update(await self._list(client, label, group))
             except RateLimitError:
                 limited = True
-        for waiter in [waiter for waiter in self._waiters if waiter.task_id in seen]:
-            self._deliver(waiter, seen[waiter.task_id])
+        await self._deliver_all([waiter for waiter in self._waiters if waiter.task_id in seen], seen)
         uncovered = [waiter for waiter in due if waiter.task_id not in seen]
         if limited:
             # Maestro asked us to slow down: one GET per task now would be the opposite.
@@ -244,15 +262,23 @@ class TaskPoller:
             try:
                 task = await client.tasks.get(waiter.task_id)
             except NotFoundError as exc:
-                waiter.offer(WaitError(f"Maestro task {waiter.task_id} does not exist (any more): {exc}"))
+                gone = f"Maestro task {waiter.task_id} does not exist (any more): {exc}"
+                waiter.offer(WaitError(gone, retryable=False))
                 return
             except TRANSIENT as exc:
                 log.warning("Could not read Maestro task %s, trying again later: %s", waiter.task_id, exc)
                 return
             except MaestroError as exc:
-                waiter.offer(WaitError(str(exc)))
+                waiter.offer(WaitError(str(exc), retryable=not is_permanent(exc)))
                 return
         self._deliver(waiter, task)
+
+    async def _deliver_all(self, waiters: list[_Waiter], seen: dict[int, Task]) -> None:
+        # Each delivery wakes a trigger: in batches, so a thousand waits never wake in one loop step.
+        for start in range(0, len(waiters), DELIVERY_BATCH):
+            for waiter in waiters[start : start + DELIVERY_BATCH]:
+                self._deliver(waiter, seen[waiter.task_id])
+            await asyncio.sleep(0)
 
     def _deliver(self, waiter: _Waiter, task: Task) -> None:
         waiter.due_at = time.monotonic() + waiter.interval

@@ -8,17 +8,62 @@ poll, not a thousand requests (see :mod:`._poller`).
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import time
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from botcity_provider._events import TaskEvent, classify, make_event, normalize_statuses
+from botcity_provider._events import TASK_SUMMARY_FIELDS, TaskEvent, classify, make_event, normalize_statuses
+from botcity_provider._intervals import DEFAULT_POLL_INTERVAL_SECONDS, clamped_interval
 
 __all__ = ["MaestroTaskTrigger"]
 
-DEFAULT_POLL_INTERVAL_SECONDS = 30.0
+# What a wait needs beyond this light module: the poller, the client under it (requests, httpx, pydantic),
+# the hook, and what Airflow and httpcore import on their first use (asgiref for the connection lookup,
+# anyio's asyncio backend for the first request). About 0.1 s in all: done in a worker thread, never on
+# the event loop that a triggerer shares among every trigger of every provider.
+_HEAVY_MODULES = (
+    "botcity_provider.triggers._poller",
+    "botcity_provider.hooks.maestro",
+    "airflow.providers.common.compat.connection",
+    "asgiref.sync",
+    "anyio.lowlevel",
+    "anyio.abc",
+    "anyio.streams.memory",
+    "anyio.streams.tls",
+    "anyio._backends._asyncio",
+)
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+_loaded = False
+
+
+async def load_off_loop() -> None:
+    """Import the modules a wait needs in a worker thread, once per process; later calls cost nothing.
+
+    Waits that start together queue on a lock: the first imports, and each one, when it is done, wakes
+    only the next. Waking them all at once, or starting a thread each, would itself hold the loop up.
+    """
+    global _loaded  # noqa: PLW0603 - once per process, like the imports themselves
+    if _loaded:
+        return
+    lock = _locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        if not _loaded:
+            await asyncio.to_thread(_import_all)
+            _loaded = True
+
+
+def _import_all() -> None:
+    for name in _HEAVY_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # another release of a library may lay its modules out otherwise
+            if name.startswith("botcity_provider."):
+                raise
 
 
 class MaestroTaskTrigger(BaseTrigger):
@@ -26,7 +71,8 @@ class MaestroTaskTrigger(BaseTrigger):
 
     :param maestro_conn_id: the Airflow connection of the workspace.
     :param maestro_task_id: the Maestro task to wait for.
-    :param poll_interval_seconds: seconds between two looks at the task.
+    :param poll_interval_seconds: seconds between two looks at the task; one below the floor of 1 second
+        (from an older DAG, or a trigger made by hand) is raised to it.
     :param deadline_at: epoch seconds after which the wait ends with a ``timeout`` event; None waits on.
     :param success_statuses: finish statuses that count as success.
     :param activity_label: the task's automation, when known: lets the poller find it in a listing
@@ -49,7 +95,7 @@ class MaestroTaskTrigger(BaseTrigger):
         super().__init__()
         self.maestro_conn_id = str(maestro_conn_id)
         self.maestro_task_id = int(maestro_task_id)
-        self.poll_interval_seconds = float(poll_interval_seconds)
+        self.poll_interval_seconds = clamped_interval(poll_interval_seconds)
         self.deadline_at = None if deadline_at is None else float(deadline_at)
         self.success_statuses = normalize_statuses(success_statuses)
         self.activity_label = activity_label
@@ -82,22 +128,26 @@ class MaestroTaskTrigger(BaseTrigger):
         """
         if not self.cancel_on_kill:
             return
+        await load_off_loop()
         from botcity_provider._events import stop_action
+        from botcity_provider._progress import stop_report
         from botcity_provider.hooks.maestro import MaestroHook
 
         client = await MaestroHook(maestro_conn_id=self.maestro_conn_id).get_async_client()
         try:
-            task = await client.tasks.get(self.maestro_task_id)
+            before = task = await client.tasks.get(self.maestro_task_id)
             action = stop_action(str(task.state), force=True)
+            done: list[str] = []
             if action == "cancel":
-                await client.tasks.cancel(self.maestro_task_id)
+                task, done = await client.tasks.cancel(self.maestro_task_id), ["cancelled"]
             elif action == "kill":
-                await client.tasks.kill(self.maestro_task_id)
-            self.log.warning("The Airflow task was killed; Maestro task %s: %s", self.maestro_task_id, action)
+                task, done = await client.tasks.kill(self.maestro_task_id), ["killed"]
+            self.log.warning("The Airflow task was killed. %s", stop_report(before, done, task))
         finally:
             await client.aclose()
 
     async def _wait(self) -> TaskEvent:
+        await load_off_loop()
         from botcity_provider.triggers._poller import TaskPoller, WaitError
 
         task_id = self.maestro_task_id
@@ -106,13 +156,13 @@ class MaestroTaskTrigger(BaseTrigger):
         try:
             async with poller.watch(task_id, self.poll_interval_seconds, self.activity_label) as updates:
                 async for task in updates.until(self.deadline_at):
-                    last = task.model_dump(mode="json")
+                    last = task.model_dump(mode="json", include=set(TASK_SUMMARY_FIELDS))
                     self.log.info("%s", updates.describe(task))
                     outcome = classify(str(task.state), task.finish_status, self.success_statuses)
                     if outcome is not None:
                         return make_event(outcome, task_id, updates.describe(task), last)
         except WaitError as exc:
             self.log.error("Stopped waiting for Maestro task %s: %s", task_id, exc)
-            return make_event("error", task_id, str(exc), last)
+            return make_event("error", task_id, str(exc), last, retryable=exc.retryable)
         waited = "" if self.deadline_at is None else f" (deadline {time.ctime(self.deadline_at)})"
         return make_event("timeout", task_id, f"Maestro task {task_id} did not end in time{waited}", last)
