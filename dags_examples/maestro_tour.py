@@ -43,7 +43,9 @@ with DAG(
         poll_interval=1,
     )
 
-    # 2. Queue a bot, hand it its input file, then wait for it.
+    # 2. Queue a bot, hand it its input file, then wait for it. Maestro attaches files to a task, so the
+    # task exists first; min_execution_date keeps runners off it for a while, and require_queued makes the
+    # upload fail, instead of passing silently, if its bot could have started without the file.
     @task
     def write_invoices() -> str:
         folder = Path(tempfile.mkdtemp(prefix="invoices-"))
@@ -57,11 +59,15 @@ with DAG(
     queue_invoice_bot = MaestroCreateTaskOperator(
         task_id="queue_invoice_bot",
         activity_label="invoice-bot",
-        parameters={"source": "invoices.csv", "_emulator": {"queue_seconds": 2, "run_seconds": 2}},
+        parameters={"source": "invoices.csv", "_emulator": {"queue_seconds": 0, "run_seconds": 2}},
+        min_execution_date="{{ macros.datetime.utcnow() + macros.timedelta(seconds=45) }}",
         wait_for_completion=False,
     )
     upload_invoices = MaestroUploadArtifactOperator(
-        task_id="upload_invoices", maestro_task_id=queue_invoice_bot.output, path=write_invoices()
+        task_id="upload_invoices",
+        maestro_task_id=queue_invoice_bot.output,
+        path=write_invoices(),
+        require_queued=True,
     )
     wait_invoice_bot = MaestroTaskSensor(
         task_id="wait_invoice_bot", maestro_task_id=queue_invoice_bot.output, poke_interval=1

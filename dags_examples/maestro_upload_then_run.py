@@ -1,8 +1,11 @@
 """Hand a bot its input file, then let it run.
 
-Maestro attaches files to a task, so the task is created first, its file uploaded (streamed: any size,
-constant memory), and the bot is told when it may start with ``min_execution_date``: a runner does not
-pick the task up before then, so the file is always there first. A sensor then waits for the bot.
+Maestro attaches files to a task, so the task is created first and its file uploaded after (streamed: any
+size, constant memory). Maestro has no way to hold a task until its files are there; what it has is
+``min_execution_date``: no runner picks the task up before then. Set it further ahead than the create and
+the upload can be apart in your Airflow (a few seconds, more on a busy scheduler), and let the upload check
+the order: with ``require_queued=True`` it fails, instead of passing silently, if the task had already
+left the queue, so its bot may have started without the file. A sensor then waits for the bot.
 """
 
 from __future__ import annotations
@@ -38,12 +41,16 @@ with DAG(
     queue_bot = MaestroCreateTaskOperator(
         task_id="queue_order_bot",
         activity_label="order-entry-bot",
-        parameters={"input": "orders.csv", "_emulator": {"queue_seconds": 2, "run_seconds": 2}},
-        min_execution_date="{{ macros.datetime.utcnow() + macros.timedelta(seconds=2) }}",
+        parameters={"input": "orders.csv", "_emulator": {"queue_seconds": 0, "run_seconds": 2}},
+        min_execution_date="{{ macros.datetime.utcnow() + macros.timedelta(seconds=30) }}",
         wait_for_completion=False,
     )
     upload = MaestroUploadArtifactOperator(
-        task_id="upload_orders", maestro_task_id=queue_bot.output, path=export_orders(), name="orders.csv"
+        task_id="upload_orders",
+        maestro_task_id=queue_bot.output,
+        path=export_orders(),
+        name="orders.csv",
+        require_queued=True,
     )
     wait = MaestroTaskSensor(task_id="wait_order_bot", maestro_task_id=queue_bot.output, poke_interval=1)
     upload >> wait
