@@ -25,14 +25,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from botcity_provider.emulator.cli import KEY_ENV
+from botcity_provider.emulator.cli import KEY_ENV, parse_ready_line
 from botcity_provider.emulator.testing import EmulatorHandle
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PYTHON = sys.executable
 LOGIN, KEY = "bench", "bench-key-0123456789"
-READY_PREFIX = "Maestro emulator ready at "
 STARTUP_SECONDS = 60.0
 MIB = 1 << 20
 
@@ -86,10 +85,10 @@ def emulator(
         stderr=stderr if stderr is not None else subprocess.DEVNULL,
         text=True,
     )
-    line = read_line(process.stdout, STARTUP_SECONDS)
-    handle = BenchEmulator(line.removeprefix(READY_PREFIX).strip(), process)
+    ready = parse_ready_line(read_line(process.stdout, STARTUP_SECONDS))
+    handle = BenchEmulator(ready[0] if ready else "", process)
     try:
-        if not line.startswith(READY_PREFIX):
+        if ready is None:
             raise RuntimeError(f"the emulator did not start (exit status {process.poll()})")
         yield handle
     finally:

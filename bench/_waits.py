@@ -28,6 +28,7 @@ CHILD = str(Path(__file__).with_name("_waits_child.py"))
 LABEL = "bench-bot"
 CREATE_THREADS = 8
 READY_SECONDS = 180.0
+EXTRA_KEYS = ("poller_cycles", "poller_requests", "polls", "longest_step_ms", "slow_steps")
 
 
 @dataclass
@@ -165,5 +166,5 @@ def _measured(
         seconds=max(at for at, _ in events.values()) - began if events else float("nan"),
         wait_intervals=sum(waited) / len(waited) / interval if waited else float("nan"),
         windows=[end - start for start, end in found["windows"]],
-        extra={key: found[key] for key in ("poller_cycles", "poller_requests", "polls") if key in found},
+        extra={key: found[key] for key in EXTRA_KEYS if key in found},
     )

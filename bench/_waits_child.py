@@ -32,26 +32,58 @@ import threading
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+# As a triggerer has them before its first trigger: Airflow's trigger runner and the trigger module. The
+# client, the hook and the poller are imported by the designs when they run, so ours pays its own cold
+# start inside the measured loop, as in a triggerer.
+import airflow.jobs.triggerer_job_runner  # noqa: F401
 import psutil
-from airflow.providers.common.compat.connection import get_async_connection
 
 from botcity_provider._events import TaskEvent, classify, make_event
-from botcity_provider.client import AsyncMaestroClient, MaestroClient, MaestroError, Task, TokenCache
-from botcity_provider.hooks._connection import client_config, connection_fields
-from botcity_provider.hooks.maestro import MaestroHook, is_transient
-from botcity_provider.triggers._poller import TaskPoller
 from botcity_provider.triggers.maestro import MaestroTaskTrigger
+
+if TYPE_CHECKING:
+    from botcity_provider.client import AsyncMaestroClient, MaestroClient, Task
 
 CONN_ID = "botcity_maestro_default"
 SAMPLE_SECONDS = 0.05
 IN_FLIGHT = 20
 POLLS: dict[int, int] = {}
+SLOW_STEP_SECONDS = 0.05
+"""A loop step this long is one asyncio's debug mode reports, and that makes a triggerer warn."""
+
+
+class StepTimer:
+    """The longest step of the event loop (a callback, or a coroutine between two awaits), in wall time.
+
+    Patches ``asyncio.Handle._run``, through which every step runs, instead of turning on debug mode,
+    which slows every step down by itself.
+    """
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self.slow = 0
+        original = asyncio.events.Handle._run
+        timer = self
+
+        def timed(handle: asyncio.Handle) -> None:
+            started = time.perf_counter()
+            try:
+                original(handle)
+            finally:
+                took = time.perf_counter() - started
+                timer.longest = max(timer.longest, took)
+                timer.slow += took > SLOW_STEP_SECONDS
+
+        asyncio.events.Handle._run = timed  # type: ignore[method-assign]
 
 
 async def poll_until_done(trigger: MaestroTaskTrigger, read: Callable[[], Awaitable[Task]]) -> TaskEvent:
     """The loop every per-trigger design shares: read, classify, sleep; transient errors only delay."""
+    from botcity_provider.client import MaestroError
+    from botcity_provider.hooks.maestro import is_transient
+
     task_id = trigger.maestro_task_id
     while True:
         POLLS[task_id] = POLLS.get(task_id, 0) + 1
@@ -83,6 +115,8 @@ class SharedClientGetTrigger(MaestroTaskTrigger):
     in_flight: asyncio.Semaphore | None = None
 
     async def _wait(self) -> TaskEvent:
+        from botcity_provider.hooks.maestro import MaestroHook
+
         cls = type(self)
         cls.lock = cls.lock or asyncio.Lock()
         cls.in_flight = cls.in_flight or asyncio.Semaphore(IN_FLIGHT)
@@ -107,6 +141,11 @@ class FreshSessionTrigger(MaestroTaskTrigger):
     """
 
     async def _wait(self) -> TaskEvent:
+        from airflow.providers.common.compat.connection import get_async_connection
+
+        from botcity_provider.client import AsyncMaestroClient, TokenCache
+        from botcity_provider.hooks._connection import client_config, connection_fields
+
         conn = await get_async_connection(self.maestro_conn_id)
         config = dataclasses.replace(client_config(connection_fields(conn)), verify=False)
 
@@ -121,6 +160,8 @@ class ThreadTrigger(MaestroTaskTrigger):
     """(b) A blocking client per trigger (from the hook, as sync-only providers do); polls in a thread."""
 
     async def _wait(self) -> TaskEvent:
+        from botcity_provider.hooks.maestro import MaestroHook
+
         client: MaestroClient = await asyncio.to_thread(lambda: MaestroHook(self.maestro_conn_id).client)
         try:
             return await poll_until_done(
@@ -177,7 +218,6 @@ async def read_windows(admin_url: str, windows: list[list[float]], started: floa
 
 async def run_all(args: argparse.Namespace, tasks: list[list[Any]], deadline_at: float) -> dict[str, Any]:
     design = DESIGNS[args.design]
-    poller = TaskPoller.for_connection(CONN_ID) if args.design == "shared" else None
     events: list[list[Any]] = []
 
     async def one(task_id: int, label: str) -> None:
@@ -197,7 +237,10 @@ async def run_all(args: argparse.Namespace, tasks: list[list[Any]], deadline_at:
     if SharedClientGetTrigger.client is not None:
         await SharedClientGetTrigger.client.aclose()
     found = {"events": events, "windows": await windows if args.window else []}
-    if poller is not None:
+    if args.design == "shared":
+        from botcity_provider.triggers._poller import TaskPoller
+
+        poller = TaskPoller.for_connection(CONN_ID)
         found.update(poller_cycles=poller.cycles, poller_requests=poller.requests)
     found["polls"] = sum(POLLS.values())
     return found
@@ -219,10 +262,13 @@ def main() -> None:
     order = json.loads(sys.stdin.readline())
     rss_before = process.memory_info().rss
     sampler = Sampler()
+    steps = StepTimer()
     cpu_before = time.process_time()
     began = time.time()
     found = asyncio.run(run_all(args, order["tasks"], order["deadline_at"]))
     found.update(
+        longest_step_ms=steps.longest * 1000,
+        slow_steps=steps.slow,
         began_at=began,
         cpu_seconds=time.process_time() - cpu_before,
         rss_before=rss_before,

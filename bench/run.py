@@ -42,6 +42,7 @@ PLAN: list[tuple[str, str, list[str], list[str]]] = [
     ("dag_requests", "5. Requests per DAG run", [], []),
     ("poll_cycle", "6. Requests per poll cycle", [], ["--waits", "10,100", "--interval", "1"]),
     ("load", "7. Load", ["--seconds", "60"], ["--seconds", "5", "--clients", "50"]),
+    ("cold_start", "8. Cold start of a deferred wait", ["--rounds", "3"], ["--rounds", "1"]),
 ]
 
 

@@ -74,6 +74,7 @@ def report(results: list[Measured], waits: int, interval: float, spread: float) 
         "delay p99 s",
         "delay max s",
         "missed",
+        "longest loop step ms",
     ]
     rows = [
         (
@@ -89,6 +90,7 @@ def report(results: list[Measured], waits: int, interval: float, spread: float) 
             m.p99,
             m.max_delay,
             m.unfinished,
+            m.extra.get("longest_step_ms", float("nan")),
         )
         for m in results
     ]
@@ -97,7 +99,10 @@ def report(results: list[Measured], waits: int, interval: float, spread: float) 
         f"{waits} waits in one event loop, poll interval {interval:g} s, tasks finishing over {spread:g} s; "
         "each design in a fresh process (Airflow imported, connection from `AIRFLOW_CONN_...`). "
         "*Polls needed / task* is the mean wait in intervals: what one GET per poll costs. "
-        "*Missed*: waits that ended without their success event.\n\n"
+        "*Missed*: waits that ended without their success event. *Longest loop step*: the longest stretch "
+        "the event loop spent in one callback or coroutine step, cold start included (the client, the hook "
+        "and the poller are imported by the design as it runs); a triggerer shares that loop with every "
+        "trigger of every provider, and asyncio's debug mode reports any step over 50 ms.\n\n"
         + table(headers, rows)
         + "\n\nRequests by route:\n\n"
         + "\n".join(f"- {NAMES[d]}: {text}" for d, text in routes.items())
