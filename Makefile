@@ -6,7 +6,9 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The interpreter itself, not a launcher in front of it (pyenv's shims): uv would take a shim for another
+# Python than the one .venv was made with, and make the whole environment again at every sync.
+PYTHON ?= $(shell python3.11 -c 'import sys; print(sys.executable)' 2>/dev/null || python3 -c 'import sys; print(sys.executable)')
 UV := $(PYTHON) -m uv
 VENV := .venv
 VPY := $(VENV)/bin/python
@@ -21,7 +23,7 @@ COMPAT := 2.11.2:now 3.0.6:2025-09-15
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
 
-$(STAMP): pyproject.toml uv.lock
+$(STAMP): pyproject.toml uv.lock src/botcity_provider/__init__.py
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen --python $(PYTHON) --extra emulator --group dev --group docs --group ui --group bench
 	@touch $@
@@ -80,4 +82,4 @@ test-ui: $(STAMP)  ## browser test of the Airflow UI against make airflow's setu
 	BOTCITY_UI_TESTS=1 $(VPY) -m pytest tests/ui -v -p no:cacheprovider
 
 clean:  ## remove the virtual environments and caches
-	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache site
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache site dist

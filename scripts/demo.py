@@ -91,6 +91,8 @@ def airflow_env(home: Path, url: str, login: str, key: str) -> dict[str, str]:
         AIRFLOW_HOME=str(home),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags_examples"),
+        # The tour's waits run as they do in production: deferred, in the (here inline) triggerer.
+        AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE="True",
         AIRFLOW_CONN_BOTCITY_MAESTRO_DEFAULT=json.dumps(connection),
         PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         TMPDIR=str(scratch),
