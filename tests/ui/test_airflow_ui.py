@@ -244,7 +244,8 @@ def test_dag_run_defers_succeeds_and_links_the_maestro_task(page: Any, airflow: 
     for word in (f"Task {task_id}", "payroll-bot", "FINISHED", "SUCCESS", "118 / 2 / 120"):
         assert word in text, word
     portal.set_viewport_size(PORTAL_VIEWPORT)
-    shot(portal, "portal-task-page")
+    # The whole page: the task's runs, parameters, files and errors come below the first screen.
+    portal.screenshot(path=str(SCREENSHOTS / "portal-task-page.png"), full_page=True)
     portal.close()
     # One Maestro task for the Airflow task: nothing was created twice.
     emulated = EmulatorHandle(airflow.emulator_url, "", "").tasks()

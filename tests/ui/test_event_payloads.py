@@ -43,7 +43,9 @@ def test_no_parameter_of_the_bot_in_the_task_log_or_the_database(airflow: Any, a
             "nightly-reconciliation",
             parameters={"card_number": planted, "_emulator": {"queue_seconds": 1, "run_seconds": 3}},
         )
-    run = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None, "conf": {"maestro_task_id": task.id}})
+    run = api.post(
+        f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None, "conf": {"maestro_task_id": task.id}}
+    )
     run_path = f"/api/v2/dags/{DAG_ID}/dagRuns/{quote(run['dag_run_id'], safe='')}"
     assert _wait_for_run(api, run_path, 240) == "success"
 
