@@ -58,9 +58,7 @@ def _hook() -> Any:
     from botcity_provider.hooks.maestro import MaestroHook
 
     hook = MaestroHook()
-    conn = Connection(
-        conn_id="botcity_maestro_default", conn_type="botcity", host="https://m.example"
-    )
+    conn = Connection(conn_id="botcity_maestro_default", conn_type="botcity", host="https://m.example")
     hook.__dict__.update(connection=conn, client=_Client())
     hook.stop_task = lambda *args, **kwargs: None  # type: ignore[method-assign]
     return hook
