@@ -136,6 +136,18 @@ def test_test_connection_logs_in_and_reads(maestro_conn, monkeypatch: pytest.Mon
     assert maestro_conn.login in message
 
 
+def test_the_test_button_makes_one_attempt_and_says_what_happened(maestro_conn) -> None:
+    # A person waits on the button: a fault is reported as it is, not retried with backoff (a refused
+    # connection took ten seconds to say "Connection refused").
+    maestro_conn.set_faults(
+        script=[{"match": "GET /api/v2/task", "action": "status", "status": 503, "count": 1}]
+    )
+    ok, message = MaestroHook().test_connection()
+    assert not ok
+    assert "returned 503" in message
+    assert maestro_conn.stats()["requests"].get("GET /api/v2/task") == 1, "sent once, not retried"
+
+
 def test_test_connection_fails_clearly_with_a_wrong_key(
     maestro_conn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
