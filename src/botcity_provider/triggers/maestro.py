@@ -1,17 +1,15 @@
-"""MaestroTaskTrigger: waits, in the triggerer, for a Maestro task to end. It only waits.
+"""MaestroTaskTrigger: waits, in the triggerer, for a Maestro task to end.
 
-It never creates, cancels or changes a task; it holds no client, token or key (its kwargs are plain
-JSON: the connection id, the task id, the poll interval and an absolute deadline). Every trigger of the
-same connection in one event loop shares one poller, so a thousand waits cost a few task listings per
-poll, not a thousand requests (see :mod:`._poller`).
+It only waits: it never creates or changes a task, but for one act of a user, the kill of the waiting
+Airflow task (Airflow 3.3+), which stops the bot (:meth:`MaestroTaskTrigger.on_kill`). It holds no
+client, token or key (its kwargs are plain JSON: the connection id, the task id, the poll interval and an
+absolute deadline). Every trigger of the same connection in one event loop shares one poller, so a
+thousand waits cost a few task listings per poll, not a thousand requests (see :mod:`._poller`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 import time
-import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,51 +17,9 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from botcity_provider._events import TASK_SUMMARY_FIELDS, TaskEvent, classify, make_event, normalize_statuses
 from botcity_provider._intervals import DEFAULT_POLL_INTERVAL_SECONDS, clamped_interval
+from botcity_provider.triggers._off_loop import load_off_loop
 
 __all__ = ["MaestroTaskTrigger"]
-
-# What a wait needs beyond this light module: the poller, the client under it (requests, httpx, pydantic),
-# the hook, and what Airflow and httpcore import on their first use (asgiref for the connection lookup,
-# anyio's asyncio backend for the first request). About 0.1 s in all: done in a worker thread, never on
-# the event loop that a triggerer shares among every trigger of every provider.
-_HEAVY_MODULES = (
-    "botcity_provider.triggers._poller",
-    "botcity_provider.hooks.maestro",
-    "airflow.providers.common.compat.connection",
-    "asgiref.sync",
-    "anyio.lowlevel",
-    "anyio.abc",
-    "anyio.streams.memory",
-    "anyio.streams.tls",
-    "anyio._backends._asyncio",
-)
-_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
-_loaded = False
-
-
-async def load_off_loop() -> None:
-    """Import the modules a wait needs in a worker thread, once per process; later calls cost nothing.
-
-    Waits that start together queue on a lock: the first imports, and each one, when it is done, wakes
-    only the next. Waking them all at once, or starting a thread each, would itself hold the loop up.
-    """
-    global _loaded  # noqa: PLW0603 - once per process, like the imports themselves
-    if _loaded:
-        return
-    lock = _locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with lock:
-        if not _loaded:
-            await asyncio.to_thread(_import_all)
-            _loaded = True
-
-
-def _import_all() -> None:
-    for name in _HEAVY_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # another release of a library may lay its modules out otherwise
-            if name.startswith("botcity_provider."):
-                raise
 
 
 class MaestroTaskTrigger(BaseTrigger):
