@@ -15,7 +15,10 @@ TERMINAL = frozenset({"FINISHED", "CANCELED"})
 # read from the collected records; operators, sensors and hooks through Airflow's task logger, read from
 # the captured output (``[airflow.task.`` lines). Counting each in one place counts each line once.
 RECORD_PATTERNS = {
-    "client retries": re.compile(r"Retrying (?:GET|POST|PUT|DELETE) "),
+    # Both wordings of the client's retry warning: "Retrying POST /x in 1 s", "...; trying POST /x again".
+    "client retries": re.compile(
+        r"Retrying (?:GET|POST|PUT|DELETE) |; trying (?:GET|POST|PUT|DELETE) \S+ again"
+    ),
     "ambiguous creates looked up by key": re.compile(r"Creating a task may have failed"),
     "key lookups made again": re.compile(r"Looking for the task by its key failed"),
     "re-logins after a refused token": re.compile(r"Token refused by .*; logging in again"),
