@@ -1,4 +1,4 @@
-"""DAGs for the chaos suite (``tests/chaos``): the example DAGs' jobs, with short bots and short polls.
+"""DAGs for the chaos suite (``tests/chaos``): the example DAGs' jobs, with short bots and one-second polls.
 
 Each DAG reaches a known state without faults; the chaos test runs them against an emulator that fails
 often and checks they still reach it. They use the connection ``maestro_chaos``, which only the chaos
@@ -6,10 +6,11 @@ harness defines, so other tests never reach the faulty emulator by accident.
 
 Where Airflow retries are set, it is where a user needs them. Creating an artifact and restarting a
 task are single calls Maestro cannot make safe to repeat, so the provider does not; under the chaos
-profile about one try in three of them fails, and they get six retries (all seven tries fail about once
-in five thousand runs). Stopping a task gets the same. Creates that do not wait get three, since a retry
-must take over the task an earlier try made. Waits (sensor, trigger, polling) get no retries: they must
-ride out faults by themselves.
+profile about one try in three of them fails, and they get six retries. The profile never faults one
+request more than twice in a row, and an Airflow retry sends the same request again, so the third try
+of such a call at the latest gets through. Stopping a task gets the same. Creates that do not wait get
+three, since a retry must take over the task an earlier try made. Waits (sensor, trigger, polling) get no
+retries: they must ride out faults by themselves.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from botcity_provider.operators.maestro import (
 from botcity_provider.sensors.maestro import MaestroTaskSensor
 
 CONN = "maestro_chaos"
-POLL = 0.3
+POLL = 1.0
 START = datetime(2026, 1, 1)
 RETRIED = {"retries": 3, "retry_delay": timedelta(seconds=0)}
 ONE_CALL = {"retries": 6, "retry_delay": timedelta(seconds=0)}
