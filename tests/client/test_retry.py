@@ -70,6 +70,17 @@ def test_what_may_be_sent_again(error: MaestroError, when_idempotent: bool, when
     assert is_retryable(error, idempotent=False) is when_not
 
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_login_that_failed_with_any_5xx_is_made_again_whatever_call_it_was_for(status: int) -> None:
+    # A 500 elsewhere may mean the server acted; a second login only costs a token. The create it was
+    # for was never sent, so it goes too.
+    login = ServerError(
+        method="POST", path="/api/v2/workspace/login", status=status, server_message="", doing="Logging in"
+    )
+    assert is_retryable(login, idempotent=True)
+    assert is_retryable(login, idempotent=False)
+
+
 class Flaky:
     """A callable that raises the given errors in turn, then returns ``"done"``."""
 

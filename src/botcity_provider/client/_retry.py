@@ -4,7 +4,7 @@ What may be sent again is a decision about the *error*, not the transport, so it
 
 * a request that never left (:class:`MaestroConnectError`) is always safe to send again;
 * an idempotent request (reads, updates that set a value) is also retried after a timeout, a broken
-  connection, 429, 502, 503 and 504;
+  connection, 429, 502, 503 and 504, and the login after any 5xx (a second login is harmless);
 * a request that creates something (a task) is never sent again blindly after it may have reached the
   server: the caller resolves that ambiguity (see ``tasks.create(idempotency_key=...)``); when it is the
   login before it that failed, the request was never sent, and it goes again like an idempotent one.
@@ -49,6 +49,9 @@ def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     if not idempotent and not _failed_login(exc):
         return False
     if isinstance(exc, MaestroTimeout | MaestroConnectionLostError):
+        return True
+    if isinstance(exc, MaestroAPIError) and exc.status >= 500 and _failed_login(exc):
+        # Elsewhere a 500 may mean the server acted; logging in again costs only another token.
         return True
     return isinstance(exc, MaestroAPIError) and exc.status in RETRYABLE_STATUSES
 
