@@ -43,6 +43,13 @@ PLAN: list[tuple[str, str, list[str], list[str]]] = [
     ("poll_cycle", "6. Requests per poll cycle", [], ["--waits", "10,100", "--interval", "1"]),
     ("load", "7. Load", ["--seconds", "60"], ["--seconds", "5", "--clients", "50"]),
     ("cold_start", "8. Cold start of a deferred wait", ["--rounds", "3"], ["--rounds", "1"]),
+    # The whole table of docs/reliability.md takes about 50 minutes: `python bench/create_budget.py`.
+    (
+        "create_budget",
+        "9. What a create can ride out",
+        ["--creates", "1000", "--levels", "0.278,0.5", "--bounds", "none,2"],
+        ["--creates", "200", "--levels", "0.5", "--bounds", "2"],
+    ),
 ]
 
 

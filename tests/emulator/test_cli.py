@@ -199,3 +199,15 @@ def test_invalid_fault_flag_is_a_usage_error() -> None:
     argv = [*MODULE, "--error-rate", "2"]
     result = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "error_rate" in result.stderr
+
+
+def test_the_bound_on_faults_in_a_row_is_a_flag_too() -> None:
+    from botcity_provider.emulator.cli import build_parser, config_from_args
+
+    config = config_from_args(
+        build_parser().parse_args(["--error-rate", "0.5", "--max-faults-in-a-row", "2"])
+    )
+    assert config.faults["max_faults_in_a_row"] == 2
+    argv = [*MODULE, "--max-faults-in-a-row", "0"]
+    result = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "max_faults_in_a_row" in result.stderr

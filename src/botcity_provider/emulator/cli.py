@@ -38,6 +38,7 @@ _FAULT_FLAGS = {
     "lost_create_rate": "lost_create_rate",
     "token_lifetime": "token_lifetime_seconds",
     "seed": "seed",
+    "max_faults_in_a_row": "max_faults_in_a_row",
 }
 
 
@@ -123,6 +124,8 @@ def _add_fault_flags(parser: argparse.ArgumentParser, off: FaultProfile) -> None
     add("--lost-create-rate", metavar="F", type=float, help=_help(lost, off.lost_create_rate))
     add("--token-lifetime", metavar="S", type=float, help=_help("seconds a token stays valid", "forever"))
     add("--seed", metavar="N", type=int, help=_help("seed of the fault randomness", "random"))
+    spare = "random faults one request may meet in a row before it is spared"
+    add("--max-faults-in-a-row", metavar="N", type=int, help=_help(spare, "no bound"))
     whole = "a whole fault profile as JSON, e.g. with a script"
     add("--faults", metavar="JSON", type=json.loads, default={}, help=_help(whole, "{}, no faults"))
 

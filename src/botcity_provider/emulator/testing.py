@@ -45,6 +45,7 @@ _CLEAR_FAULTS: dict[str, Any] = {
     "latency_seconds": 0.0,
     "script": [],
     "token_lifetime_seconds": None,
+    "max_faults_in_a_row": None,
 }
 
 
