@@ -15,10 +15,8 @@ TERMINAL = frozenset({"FINISHED", "CANCELED"})
 # read from the collected records; operators, sensors and hooks through Airflow's task logger, read from
 # the captured output (``[airflow.task.`` lines). Counting each in one place counts each line once.
 RECORD_PATTERNS = {
-    # Both wordings of the client's retry warning: "Retrying POST /x in 1 s", "...; trying POST /x again".
-    "client retries": re.compile(
-        r"Retrying (?:GET|POST|PUT|DELETE) |; trying (?:GET|POST|PUT|DELETE) \S+ again"
-    ),
+    # The client's retry warning: "<the request that failed>; trying POST /x again in 1.0 s (attempt ...)".
+    "client retries": re.compile(r"; trying (?:GET|POST|PUT|DELETE) \S+ again in "),
     "ambiguous creates looked up by key": re.compile(r"Creating a task may have failed"),
     "key lookups made again": re.compile(r"Looking for the task by its key failed"),
     "re-logins after a refused token": re.compile(r"Token refused by .*; logging in again"),
