@@ -69,8 +69,9 @@ with DAG(
         path=write_invoices(),
         require_queued=True,
     )
+    # The bot starts 45 s after its task is created: a look every 5 s is plenty.
     wait_invoice_bot = MaestroTaskSensor(
-        task_id="wait_invoice_bot", maestro_task_id=queue_invoice_bot.output, poke_interval=1
+        task_id="wait_invoice_bot", maestro_task_id=queue_invoice_bot.output, poke_interval=5
     )
     upload_invoices >> wait_invoice_bot
 

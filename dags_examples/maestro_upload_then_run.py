@@ -52,5 +52,6 @@ with DAG(
         name="orders.csv",
         require_queued=True,
     )
-    wait = MaestroTaskSensor(task_id="wait_order_bot", maestro_task_id=queue_bot.output, poke_interval=1)
+    # The bot starts 30 s after its task is created: a look every 5 s is plenty.
+    wait = MaestroTaskSensor(task_id="wait_order_bot", maestro_task_id=queue_bot.output, poke_interval=5)
     upload >> wait
