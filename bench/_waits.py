@@ -28,7 +28,14 @@ CHILD = str(Path(__file__).with_name("_waits_child.py"))
 LABEL = "bench-bot"
 CREATE_THREADS = 8
 READY_SECONDS = 180.0
-EXTRA_KEYS = ("poller_cycles", "poller_requests", "polls", "longest_step_ms", "slow_steps")
+EXTRA_KEYS = (
+    "poller_cycles",
+    "poller_requests",
+    "polls",
+    "longest_step_ms",
+    "slow_steps",
+    "longest_collection_ms",
+)
 
 
 @dataclass

@@ -223,7 +223,8 @@ async def cpu_per_call(handle: BenchEmulator, calls: int, rounds: int) -> dict[s
 
     async with AsyncMaestroClient(handle.url, handle.login, handle.key, token_cache=TokenCache()) as client:
         task = await client.tasks.create(LABEL, parameters={"_emulator": {"outcome": "NEVER"}})
-        token = client._slot.token or ""
+        secret = client._slot.token  # kept wrapped by the client; the bare clients need its text
+        token = secret.get_secret_value() if secret is not None else ""
         bare = await Connection.open(handle.url, token, handle.login)
         path = f"/api/v2/task/{task.id}"
         async with httpx.AsyncClient(headers={"token": token, "organization": handle.login}) as plain:

@@ -75,6 +75,7 @@ def report(results: list[Measured], waits: int, interval: float, spread: float) 
         "delay max s",
         "missed",
         "longest loop step ms",
+        "longest GC pause ms",
     ]
     rows = [
         (
@@ -91,6 +92,7 @@ def report(results: list[Measured], waits: int, interval: float, spread: float) 
             m.max_delay,
             m.unfinished,
             m.extra.get("longest_step_ms", float("nan")),
+            m.extra.get("longest_collection_ms", float("nan")),
         )
         for m in results
     ]
@@ -102,7 +104,9 @@ def report(results: list[Measured], waits: int, interval: float, spread: float) 
         "*Missed*: waits that ended without their success event. *Longest loop step*: the longest stretch "
         "the event loop spent in one callback or coroutine step, cold start included (the client, the hook "
         "and the poller are imported by the design as it runs); a triggerer shares that loop with every "
-        "trigger of every provider, and asyncio's debug mode reports any step over 50 ms.\n\n"
+        "trigger of every provider, and asyncio's debug mode reports any step over 50 ms. Steps during "
+        "which Python collected garbage are left out of it and shown apart (*longest GC pause*): a "
+        "collection stops whatever step runs, for a time set by every object of the process.\n\n"
         + table(headers, rows)
         + "\n\nRequests by route:\n\n"
         + "\n".join(f"- {NAMES[d]}: {text}" for d, text in routes.items())
