@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 # The compat imports work on Airflow 2.11 and 3.x alike; on 3.x alone, `from airflow.sdk import DAG, task`.
-from airflow.providers.common.compat.sdk import DAG, task
+from airflow.providers.common.compat.sdk import DAG, Param, task
 
 from botcity_provider.operators.maestro import (
     MaestroCancelTaskOperator,
@@ -33,6 +33,12 @@ with DAG(
     catchup=False,
     tags=["botcity", "example"],
     doc_md=__doc__,
+    # How long Maestro holds the invoice bot's task before a runner may take it: longer than the create and
+    # the upload can be apart in your Airflow. A run can set its own (Trigger DAG w/ config, or
+    # `airflow dags test ... -c '{"hold_seconds": 10}'`).
+    params={
+        "hold_seconds": Param(45, type="integer", minimum=0, description="seconds before the bot may start")
+    },
 ) as dag:
     # 1. Create a task and wait for the bot.
     run_payroll_bot = MaestroCreateTaskOperator(
@@ -60,7 +66,7 @@ with DAG(
         task_id="queue_invoice_bot",
         activity_label="invoice-bot",
         parameters={"source": "invoices.csv", "_emulator": {"queue_seconds": 0, "run_seconds": 2}},
-        min_execution_date="{{ macros.datetime.utcnow() + macros.timedelta(seconds=45) }}",
+        min_execution_date="{{ macros.datetime.utcnow() + macros.timedelta(seconds=params.hold_seconds) }}",
         wait_for_completion=False,
     )
     upload_invoices = MaestroUploadArtifactOperator(
@@ -69,7 +75,7 @@ with DAG(
         path=write_invoices(),
         require_queued=True,
     )
-    # The bot starts 45 s after its task is created: a look every 5 s is plenty.
+    # The bot starts hold_seconds after its task is created: a look every 5 s is plenty.
     wait_invoice_bot = MaestroTaskSensor(
         task_id="wait_invoice_bot", maestro_task_id=queue_invoice_bot.output, poke_interval=5
     )

@@ -15,7 +15,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from airflow.providers.common.compat.sdk import DAG, task
+from airflow.providers.common.compat.sdk import DAG, Param, task
 
 from botcity_provider.operators.maestro import MaestroCreateTaskOperator, MaestroUploadArtifactOperator
 from botcity_provider.sensors.maestro import MaestroTaskSensor
@@ -27,6 +27,12 @@ with DAG(
     catchup=False,
     tags=["botcity", "example"],
     doc_md=__doc__,
+    # How long Maestro holds the order bot's task before a runner may take it: longer than the create and
+    # the upload can be apart in your Airflow. A run can set its own (Trigger DAG w/ config, or
+    # `airflow dags test ... -c '{"hold_seconds": 10}'`).
+    params={
+        "hold_seconds": Param(30, type="integer", minimum=0, description="seconds before the bot may start")
+    },
 ) as dag:
 
     @task
@@ -42,7 +48,7 @@ with DAG(
         task_id="queue_order_bot",
         activity_label="order-entry-bot",
         parameters={"input": "orders.csv", "_emulator": {"queue_seconds": 0, "run_seconds": 2}},
-        min_execution_date="{{ macros.datetime.utcnow() + macros.timedelta(seconds=30) }}",
+        min_execution_date="{{ macros.datetime.utcnow() + macros.timedelta(seconds=params.hold_seconds) }}",
         wait_for_completion=False,
     )
     upload = MaestroUploadArtifactOperator(
@@ -52,6 +58,6 @@ with DAG(
         name="orders.csv",
         require_queued=True,
     )
-    # The bot starts 30 s after its task is created: a look every 5 s is plenty.
+    # The bot starts hold_seconds after its task is created: a look every 5 s is plenty.
     wait = MaestroTaskSensor(task_id="wait_order_bot", maestro_task_id=queue_bot.output, poke_interval=5)
     upload >> wait

@@ -53,11 +53,8 @@ def test_operators_refuse_a_poll_interval_below_the_floor(make: Any, deferrable:
 def test_the_sensor_refuses_a_poke_interval_below_the_floor_in_every_mode(
     mode: str, deferrable: bool, value: Any
 ) -> None:
-    # Airflow's own sensor base refuses a negative poke_interval before ours looks, in its own words.
-    negative = isinstance(value, int | float) and value < 0
-    with pytest.raises(
-        ValueError, match="poke_interval" if negative else r"^poke_interval must be at least 1 s"
-    ):
+    # Ours looks before Airflow's sensor base, whose words (and exception class) differ between versions.
+    with pytest.raises(ValueError, match=r"^poke_interval must be at least 1 s"):
         _sensor(mode, deferrable, poke_interval=value)
 
 

@@ -57,9 +57,12 @@ class MaestroTaskSensor(BaseSensorOperator):
         deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
         # Every mode waits poke_interval between looks, the triggerer included: the same floor as the
-        # operators' poll_interval keeps each of them from polling in a busy loop.
+        # operators' poll_interval keeps each of them from polling in a busy loop. Checked before Airflow's
+        # own base sees it, so that every Airflow version refuses a bad one in the same words.
+        if "poke_interval" in kwargs:
+            kwargs["poke_interval"] = poll_interval(kwargs["poke_interval"], "poke_interval")
+        super().__init__(**kwargs)
         self.poke_interval = poll_interval(self.poke_interval, "poke_interval")
         self.maestro_task_id = maestro_task_id
         self.success_statuses = normalize_statuses(success_statuses)
