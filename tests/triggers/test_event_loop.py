@@ -2,8 +2,8 @@
 not two hundred at once (listings, deliveries).
 
 A triggerer runs every provider's triggers on one loop, and Airflow warns when a step of it takes long.
-The triggers run in a fresh interpreter under asyncio's debug mode, which logs every step longer than
-50 ms (see ``_event_loop_child``).
+The triggers run in a fresh interpreter that times every step of its loop and reports those that spend
+more than 50 ms of CPU, asyncio debug mode's threshold, or block for long (see ``_event_loop_child``).
 """
 
 from __future__ import annotations
