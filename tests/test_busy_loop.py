@@ -58,6 +58,25 @@ def test_the_sensor_refuses_a_poke_interval_below_the_floor_in_every_mode(
         _sensor(mode, deferrable, poke_interval=value)
 
 
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (_create, "poll_interval"),
+        (_restart, "poll_interval"),
+        (lambda: _sensor("poke", True), "poke_interval"),
+    ],
+    ids=["create", "restart", "sensor"],
+)
+def test_an_interval_from_default_args_meets_the_same_floor(make: Any, field: str) -> None:
+    from datetime import datetime
+
+    from airflow.providers.common.compat.sdk import DAG
+
+    dag = DAG("busy_defaults", start_date=datetime(2026, 1, 1), schedule=None, default_args={field: 0.5})
+    with dag, pytest.raises(ValueError, match=rf"^{field} must be at least 1 s"):
+        make()
+
+
 @pytest.mark.parametrize("value", [1, 1.0, 30, timedelta(seconds=2)], ids=repr)
 def test_the_floor_itself_and_longer_intervals_are_accepted(value: Any) -> None:
     assert _create(poll_interval=value).poll_interval >= MIN_POLL_INTERVAL_SECONDS

@@ -59,7 +59,8 @@ class MaestroTaskSensor(BaseSensorOperator):
     ) -> None:
         # Every mode waits poke_interval between looks, the triggerer included: the same floor as the
         # operators' poll_interval keeps each of them from polling in a busy loop. Checked before Airflow's
-        # own base sees it, so that every Airflow version refuses a bad one in the same words.
+        # own base sees it, so that every Airflow version refuses a bad one in the same words, and again
+        # after: a poke_interval from the DAG's default_args reaches only the base's __init__.
         if "poke_interval" in kwargs:
             kwargs["poke_interval"] = poll_interval(kwargs["poke_interval"], "poke_interval")
         super().__init__(**kwargs)
