@@ -26,7 +26,7 @@ COMPAT_SKIP := --ignore=tests/docs --ignore=tests/test_packaging.py
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
 
-$(STAMP): pyproject.toml uv.lock src/botcity_provider/__init__.py
+$(STAMP): pyproject.toml uv.lock src/botcity_provider/__init__.py emulator/pyproject.toml emulator/src/botcity_maestro_emulator/__init__.py
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen --python $(PYTHON) --extra emulator --group dev --group docs --group ui --group bench
 	@touch $@
@@ -49,7 +49,7 @@ test-compat: $(STAMP)  ## the suite again on Airflow 2.11 and 3.0, each in a ven
 	    --exclude-newer-package botcity-maestro-sdk=2100-01-01 \
 	    --exclude-newer-package apache-airflow-providers-common-compat=2100-01-01"; \
 	  [ -x $$venv/bin/python ] || $(UV) venv -q --python $(PYTHON) $$venv || exit 1; \
-	  $(UV) pip install -q -p $$venv/bin/python $$pin "apache-airflow==$$version" -e ".[emulator]" --group dev \
+	  $(UV) pip install -q -p $$venv/bin/python $$pin "apache-airflow==$$version" -e ./emulator -e ".[emulator]" --group dev \
 	    || exit 1; \
 	  echo "== the suite on Airflow $$version"; \
 	  $$venv/bin/python -m pytest -p no:cacheprovider $(COMPAT_SKIP) || failed="$$failed $$version"; \
@@ -57,11 +57,11 @@ test-compat: $(STAMP)  ## the suite again on Airflow 2.11 and 3.0, each in a ven
 	if [ -n "$$failed" ]; then echo "test-compat failed on Airflow$$failed"; exit 1; fi
 
 lint: $(STAMP)  ## ruff on everything
-	$(VENV)/bin/ruff check src tests bench dags_examples scripts
-	$(VENV)/bin/ruff format --check src tests bench dags_examples scripts
+	$(VENV)/bin/ruff check src emulator tests bench dags_examples scripts
+	$(VENV)/bin/ruff format --check src emulator tests bench dags_examples scripts
 
-typecheck: $(STAMP)  ## mypy on src/
-	$(VENV)/bin/mypy src
+typecheck: $(STAMP)  ## mypy on src/ and emulator/src/
+	$(VENV)/bin/mypy src emulator/src
 
 check: lint typecheck  ## ruff and mypy
 

@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from botcity_provider.emulator.cli import KEY_ENV, parse_ready_line
-from botcity_provider.emulator.testing import EmulatorHandle
+from botcity_maestro_emulator.cli import KEY_ENV, parse_ready_line
+from botcity_maestro_emulator.testing import EmulatorHandle
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

@@ -1,4 +1,4 @@
-"""The emulator for benchmarks: ``python -m botcity_provider.emulator`` that also stops by itself.
+"""The emulator for benchmarks: ``python -m botcity_maestro_emulator`` that also stops by itself.
 
 A benchmark killed half-way (Ctrl-C twice, a SIGKILL, a CI timeout) must not leave a server behind: a
 watchdog thread ends this process when its parent goes away or when ``--max-seconds`` have passed.
@@ -34,7 +34,7 @@ def main() -> int:
     ours, rest = parser.parse_known_args()
     parent = os.getppid()
     threading.Thread(target=watchdog, args=(parent, ours.max_seconds), daemon=True).start()
-    from botcity_provider.emulator.cli import main as emulator_main
+    from botcity_maestro_emulator.cli import main as emulator_main
 
     return emulator_main(rest)
 

@@ -96,8 +96,7 @@ class StepTimer:
 
 async def poll_until_done(trigger: MaestroTaskTrigger, read: Callable[[], Awaitable[Task]]) -> TaskEvent:
     """The loop every per-trigger design shares: read, classify, sleep; transient errors only delay."""
-    from botcity_provider.client import MaestroError
-    from botcity_provider.hooks.maestro import is_transient
+    from botcity_provider.client import MaestroError, is_transient
 
     task_id = trigger.maestro_task_id
     while True:

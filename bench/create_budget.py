@@ -8,9 +8,9 @@ up" when it raises: the operator then fails without a Maestro task. Each create 
 label and key, so its lookups read only its own task, and the run checks that no key ever got two tasks
 and that no create that gave up left a task behind.
 
-Nothing of the client is changed, not even its clock: the budget measured is ``_flows.CREATE_ATTEMPTS``
-attempts with their real pauses (1, 2, 4, 8 and 10 s), each failed one followed by a key lookup of up to
-``_flows.LOOKUP_ATTEMPTS`` tries, each request retried by the default ``RetryPolicy``. To be done in
+Nothing of the client is changed, not even its clock: the budget measured is the call's one retry budget
+(``RetryPolicy(max_attempts=max_retries + 1)``, the connection's ``max_retries``), spent by the create,
+the key lookups after each ambiguous failure and the new attempts alike, with its real pauses. To be done in
 minutes, many workers (threads, each with its own connection and token, as separate worker processes
 would have) create side by side; they mostly sleep. Creates start at a steady pace (``--per-second``)
 whatever the fault rate, so that the emulator is never the bottleneck: an overloaded emulator answers so
@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from _common import Result, finish, parser, table
 
+from botcity_maestro_emulator.testing import EmulatorHandle, serve_in_subprocess
 from botcity_provider.client import (
     AuthenticationError,
     MaestroAPIError,
@@ -45,9 +46,7 @@ from botcity_provider.client import (
     MaestroTransportError,
     RetryPolicy,
     TokenCache,
-    _flows,
 )
-from botcity_provider.emulator.testing import EmulatorHandle, serve_in_subprocess
 
 # The chaos suite's mix; level 1.0 is the chaos profile itself.
 CHAOS_RATES = {"drop_rate": 0.05, "error_rate": 0.20, "rate_limit_rate": 0.05, "lost_create_rate": 0.10}
@@ -108,10 +107,11 @@ class Pacer:
         time.sleep(start_at - now)
 
 
-def create_many(handle: EmulatorHandle, numbers: range, pacer: Pacer) -> Outcome:
+def create_many(handle: EmulatorHandle, numbers: range, pacer: Pacer, max_retries: int) -> Outcome:
     """One create after the other, as one worker process makes them (with its own token cache)."""
     outcome = Outcome()
-    with MaestroClient(handle.url, handle.login, handle.key, token_cache=TokenCache()) as client:
+    retry = RetryPolicy(max_attempts=max_retries + 1)
+    with MaestroClient(handle.url, handle.login, handle.key, token_cache=TokenCache(), retry=retry) as client:
         for number in numbers:
             pacer.wait()
             if STOP.is_set():
@@ -154,6 +154,8 @@ class Setting:
     """``max_faults_in_a_row``; ``None`` for no bound."""
     token_lifetime_seconds: float | None
     """Seconds a token lives; ``None``: forever, as near enough for a real Maestro's long-lived tokens."""
+    max_retries: int = RetryPolicy().max_attempts - 1
+    """The connection's ``max_retries``: the create's whole budget is that many retries."""
 
     def faults(self) -> dict[str, Any]:
         scale = scale_for(self.share)
@@ -171,7 +173,9 @@ def measure(setting: Setting, creates: int, workers: int, per_second: float) -> 
         pacer = Pacer(per_second)
         with ThreadPoolExecutor(workers) as pool:
             slices = [range(start, creates, workers) for start in range(workers)]
-            parts = list(pool.map(lambda numbers: create_many(handle, numbers, pacer), slices))
+            parts = list(
+                pool.map(lambda numbers: create_many(handle, numbers, pacer, setting.max_retries), slices)
+            )
         handle.clear_faults()
         tasks, stats = handle.tasks(), handle.stats()
     return combine(parts, tasks, stats)
@@ -202,6 +206,7 @@ def row(setting: Setting, outcome: Outcome) -> list[Any]:
         f"{setting.share:.0%}",
         "never" if lifetime is None else f"{lifetime:g} s",
         "none" if setting.bound is None else str(setting.bound),
+        setting.max_retries,
         f"{faulted / max(stats['requests_total'], 1):.1%}",
         outcome.creates,
         gave_up,
@@ -217,6 +222,7 @@ HEADERS = [
     "requests faulted (target)",
     "tokens expire after",
     "max_faults_in_a_row",
+    "max_retries",
     "requests faulted (measured)",
     "creates",
     "gave up",
@@ -241,6 +247,11 @@ def main() -> None:
     args.add_argument("--bounds", default="none,2", help="max_faults_in_a_row values to try ('none': unset)")
     args.add_argument("--workers", type=int, default=400, help="threads, each a worker with its own token")
     args.add_argument("--per-second", type=float, default=40.0, help="creates started per second, in all")
+    args.add_argument(
+        "--max-retries",
+        default=str(RetryPolicy().max_attempts - 1),
+        help="the connection's max_retries to try",
+    )
     args.add_argument("--token-lifetime", default="3", help="seconds a token lives, or 'never' (default 3)")
     options = args.parse_args()
     signal.signal(signal.SIGTERM, stop)
@@ -249,21 +260,24 @@ def main() -> None:
     started = time.monotonic()
     lifetime = None if options.token_lifetime == "never" else float(options.token_lifetime)
     rows = []
-    for bound in [None if b == "none" else int(b) for b in options.bounds.split(",")]:
-        for share in [float(level) for level in options.levels.split(",")]:
-            setting = Setting(share, bound, lifetime)
-            outcome = measure(setting, options.creates, options.workers, options.per_second)
-            rows.append(row(setting, outcome))
-            print(table(HEADERS, [rows[-1]]).splitlines()[-1], flush=True)
-            if outcome.refused_twice:
-                print(
-                    "  warning: a token expired right after its login: the emulator was overloaded",
-                    flush=True,
-                )
+    settings = [
+        Setting(share, bound, lifetime, retries)
+        for retries in [int(n) for n in options.max_retries.split(",")]
+        for bound in [None if b == "none" else int(b) for b in options.bounds.split(",")]
+        for share in [float(level) for level in options.levels.split(",")]
+    ]
+    for setting in settings:
+        outcome = measure(setting, options.creates, options.workers, options.per_second)
+        rows.append(row(setting, outcome))
+        print(table(HEADERS, [rows[-1]]).splitlines()[-1], flush=True)
+        if outcome.refused_twice:
+            print(
+                "  warning: a token expired right after its login: the emulator was overloaded",
+                flush=True,
+            )
     budget = (
-        f"Budget: {_flows.CREATE_ATTEMPTS} create attempts, a lookup of up to {_flows.LOOKUP_ATTEMPTS} tries "
-        f"after each ambiguous failure, requests retried by `RetryPolicy()` "
-        f"({RetryPolicy().max_attempts} attempts); {options.workers} workers, "
+        "Budget: one per create, `max_retries` retries in all (the create, its key lookups and its new "
+        f"attempts), within {RetryPolicy().max_total_seconds:g} s; {options.workers} workers, "
         f"{options.per_second:g} creates started per second.\n\n"
     )
     title = "9. What a create can ride out"

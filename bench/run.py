@@ -47,7 +47,7 @@ PLAN: list[tuple[str, str, list[str], list[str]]] = [
     (
         "create_budget",
         "9. What a create can ride out",
-        ["--creates", "1000", "--levels", "0.278,0.5", "--bounds", "none,2"],
+        ["--creates", "1000", "--levels", "0.278,0.5", "--bounds", "none,2", "--max-retries", "4,8"],
         ["--creates", "200", "--levels", "0.5", "--bounds", "2"],
     ),
 ]

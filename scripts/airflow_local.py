@@ -163,7 +163,7 @@ class LocalAirflow:
         return password
 
     def _start_emulator(self, deadline: float) -> None:
-        argv = [sys.executable, "-m", "botcity_provider.emulator", "--port", str(self.emulator_port)]
+        argv = [sys.executable, "-m", "botcity_maestro_emulator", "--port", str(self.emulator_port)]
         argv += ["--login", self.emulator_login, "--state-file", str(self.home / "maestro-emulator.jsonl")]
         env = {**os.environ, "MAESTRO_EMULATOR_KEY": self.emulator_key}
         process = self._spawn(EMULATOR, argv, env, stdout=subprocess.PIPE)

@@ -37,7 +37,7 @@ LOGS = ("dags-test.log", "migrate.log")
 
 
 def main() -> int:
-    from botcity_provider.emulator.testing import serve_in_subprocess
+    from botcity_maestro_emulator.testing import serve_in_subprocess
 
     home = Path(tempfile.mkdtemp(prefix="botcity-demo-airflow-"))
     log_file = home / "dags-test.log"

@@ -26,13 +26,13 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "tests" / "dag_files")
 os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
 
+from botcity_maestro_emulator.testing import EmulatorHandle, serve_in_thread  # noqa: E402
 from botcity_provider.client import (  # noqa: E402 - after the environment is set
     AsyncMaestroClient,
     MaestroClient,
     RetryPolicy,
     TokenCache,
 )
-from botcity_provider.emulator.testing import EmulatorHandle, serve_in_thread  # noqa: E402
 
 # Retries as in production but with short waits, so fault tests run in seconds.
 FAST_RETRY = RetryPolicy(

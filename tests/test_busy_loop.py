@@ -142,15 +142,20 @@ async def test_a_trigger_from_old_kwargs_with_interval_zero_polls_at_the_floor(m
     assert sent <= 1 + elapsed / MIN_POLL_INTERVAL_SECONDS + 1, f"{sent} requests in {elapsed:.1f} s"
 
 
-def test_the_hooks_own_wait_polls_at_the_floor_too(maestro_conn: Any) -> None:
+def test_the_workers_own_wait_polls_at_the_floor_too(maestro_conn: Any) -> None:
+    from botcity_provider._waiting import wait_for_task
     from botcity_provider.hooks.maestro import MaestroHook, MaestroTaskTimeoutError
 
     task_id = _stuck_task(maestro_conn)
     before = maestro_conn.stats()["requests_total"]
     started = time.monotonic()
     with pytest.raises(MaestroTaskTimeoutError):
-        MaestroHook().wait_for_task(
-            task_id, success_statuses=["SUCCESS"], poll_interval_seconds=0, deadline_at=time.time() + 3.5
+        wait_for_task(
+            MaestroHook().client,
+            task_id,
+            success_statuses=["SUCCESS"],
+            poll_interval_seconds=0,
+            deadline_at=time.time() + 3.5,
         )
     elapsed = time.monotonic() - started
     sent = maestro_conn.stats()["requests_total"] - before

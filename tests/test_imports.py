@@ -59,5 +59,6 @@ def test_client_does_not_import_airflow() -> None:
 
 
 def test_emulator_shares_no_code_with_the_client() -> None:
-    loaded = _modules_after("import botcity_provider.emulator.app, botcity_provider.emulator.testing")
-    assert not any(name.startswith("botcity_provider.client") for name in loaded)
+    loaded = _modules_after("import botcity_maestro_emulator.app, botcity_maestro_emulator.testing")
+    # Its own distribution now: it imports nothing of the provider at all.
+    assert not any(name == "botcity_provider" or name.startswith("botcity_provider.") for name in loaded)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import botcity_maestro_emulator
 import botcity_provider
 from botcity_provider.get_provider_info import DOCUMENTATION_URL, get_provider_info
 
@@ -53,11 +54,9 @@ def _hatchling(target: str, source: Path, out: Path) -> Path:
     return out / done.stdout.strip().splitlines()[-1]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The sdist of the checkout, and the wheel built from that sdist (what a user of the sdist gets)."""
-    out = tmp_path_factory.mktemp("dist")
-    sdist = _hatchling("sdist", ROOT, out)
+def _build(source: Path, out: Path) -> Built:
+    """The sdist of ``source``, and the wheel built from that sdist (what a user of the sdist gets)."""
+    sdist = _hatchling("sdist", source, out)
     with tarfile.open(sdist) as archive:
         sdist_names = archive.getnames()
         archive.extractall(out / "unpacked", filter="data")
@@ -68,6 +67,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         (meta,) = [n for n in wheel_names if n.endswith(".dist-info/METADATA")]
         message = email.message_from_bytes(archive.read(meta))
     return Built(sdist, wheel, sdist_names, wheel_names, message)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The provider's sdist and wheel."""
+    return _build(ROOT, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module")
+def built_emulator(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The emulator's sdist and wheel (emulator/, a workspace member of its own)."""
+    return _build(ROOT / "emulator", tmp_path_factory.mktemp("dist-emulator"))
 
 
 def test_wheel_package_and_provider_info_give_one_version(built: Built) -> None:
@@ -117,3 +128,31 @@ def test_the_changelog_has_a_section_for_this_version(built: Built) -> None:
     assert "## [Unreleased]" in changelog
     assert f"## [{botcity_provider.__version__}]" in changelog
     assert f"{built.sdist_names[0].split('/')[0]}/CHANGELOG.md" in built.sdist_names
+
+
+def test_the_emulator_is_not_in_the_provider(built: Built) -> None:
+    assert not [n for n in built.wheel_names + built.sdist_names if "emulator" in n.split("/", 1)[-1]]
+    requires = [r for r in built.metadata.get_all("Requires-Dist") or [] if "extra ==" in r]
+    assert [r.split(";")[0].strip() for r in requires] == ["botcity-maestro-emulator<3,>=2.0"]
+    provider_eps = metadata.distribution("airflow-provider-botcity").entry_points
+    assert not [ep for ep in provider_eps if ep.group == "console_scripts"]
+
+
+def test_the_emulator_has_its_own_wheel(built_emulator: Built) -> None:
+    version = botcity_maestro_emulator.__version__
+    assert built_emulator.metadata["Name"] == "botcity-maestro-emulator"
+    assert built_emulator.metadata["Version"] == version
+    assert built_emulator.wheel.name.startswith(f"botcity_maestro_emulator-{version}-")
+    names = set(built_emulator.wheel_names)
+    assert {n.split("/")[0] for n in names} == {
+        "botcity_maestro_emulator",
+        f"botcity_maestro_emulator-{version}.dist-info",
+    }
+    for module in ("__main__.py", "cli.py", "testing.py", "pytest_plugin.py", "py.typed", "routes/admin.py"):
+        assert f"botcity_maestro_emulator/{module}" in names
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    with zipfile.ZipFile(built_emulator.wheel) as archive:
+        text = archive.read(entry_points).decode()
+    assert "maestro-emulator = botcity_maestro_emulator.__main__:main" in text
+    assert "botcity_maestro_emulator = botcity_maestro_emulator.pytest_plugin" in text
+    assert not [n for n in built_emulator.sdist_names if "/tests/" in n or n.endswith("/tests")]

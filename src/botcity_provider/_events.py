@@ -1,4 +1,7 @@
-"""What a wait ends with, shared by the trigger, the sensor and the operators. Standard library only.
+"""What a wait ends with, shared by the trigger, the sensor and the operators.
+
+Standard library only at import time (the operators import it at DAG parse time): what needs the client
+(whether a state is final, a task from an event's snapshot) imports it when called, while a task runs.
 
 A wait ends with exactly one :class:`TaskEvent`. ``status`` is one of:
 
@@ -17,26 +20,27 @@ help after an ``error``: not when Maestro does not know the task or refuses the 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
+
+if TYPE_CHECKING:
+    from botcity_provider.client import Task
 
 __all__ = [
     "DEFAULT_SUCCESS_STATUSES",
     "EVENT_STATUSES",
     "FINISH_STATUSES",
     "TASK_SUMMARY_FIELDS",
-    "TERMINAL_STATES",
     "TaskEvent",
     "classify",
     "make_event",
     "normalize_statuses",
-    "stop_action",
+    "task_of_event",
     "task_summary",
     "validate_event",
 ]
 
 EventStatus = Literal["success", "failure", "timeout", "error"]
 EVENT_STATUSES: tuple[EventStatus, ...] = ("success", "failure", "timeout", "error")
-TERMINAL_STATES = frozenset({"FINISHED", "CANCELED"})
 FINISH_STATUSES = frozenset({"SUCCESS", "FAILED", "PARTIALLY_COMPLETED"})
 DEFAULT_SUCCESS_STATUSES = ("SUCCESS",)
 TASK_SUMMARY_FIELDS = (
@@ -119,26 +123,16 @@ def classify(
     """Say how a task stands: ``None`` while it may still change, else success or failure.
 
     A state this code does not know (a new one, or ``TIMEOUT``) counts as not finished: waiting on is
-    safe, declaring an outcome the server did not give is not.
+    safe, declaring an outcome the server did not give is not. Which states are final is the client's
+    to say (``TaskState.is_terminal``); it is loaded whenever a task is there to classify.
     """
+    from botcity_provider.client import TERMINAL_STATES
+
     if state not in TERMINAL_STATES:
         return None
     if state == "FINISHED" and finish_status in success_statuses:
         return "success"
     return "failure"
-
-
-StopAction = Literal["none", "cancel", "interrupt", "kill"]
-
-
-def stop_action(state: str, *, force: bool) -> StopAction:
-    """The kindest way to stop a task in this state: a queued one is cancelled, a running one asked
-    to stop (or killed when ``force``), one that ended is left alone."""
-    if state in TERMINAL_STATES:
-        return "none"
-    if state == "START":
-        return "cancel"
-    return "kill" if force else "interrupt"
 
 
 def validate_event(event: object) -> TaskEvent:
@@ -159,3 +153,26 @@ def validate_event(event: object) -> TaskEvent:
     retryable = event.get("retryable") is not False
     text = message if isinstance(message, str) else ""
     return make_event(cast(EventStatus, status), task_id, text, task, retryable=retryable)
+
+
+def task_of_event(snapshot: Mapping[str, Any] | None) -> Task | None:
+    """The task a wait's event carries, checked like a server's answer; None if it carries none.
+
+    :raises AirflowException: the snapshot is not a Maestro task (an event from another version, say).
+    """
+    if not snapshot:
+        return None
+    import pydantic
+    from airflow.providers.common.compat.sdk import AirflowException
+
+    from botcity_provider.client import Task
+
+    try:
+        return Task.model_validate(snapshot)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "task"
+        raise AirflowException(
+            f"Waiting for the Maestro task ended strangely: the event's task is not a Maestro task "
+            f"({where}: {first['msg']})"
+        ) from exc

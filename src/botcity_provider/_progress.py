@@ -7,6 +7,7 @@ with status SUCCESS".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -76,19 +77,19 @@ _FOUND = {
 }
 
 
-def stop_report(before: Task, done: list[str], after: Task) -> str:
-    """What stopping a task found and did, and how the task stands now, in one line.
+def stop_report(before: Task, actions: Sequence[str], after: Task) -> str:
+    """What stopping a task found and did (the client's ``Stopped``), and how it stands now, in one line.
 
     ``Maestro task 9 was running: asked to stop, then killed after 60 s; it is now finished with status
     FAILED: Killed at the user's request``, or ``Maestro task 4 had already finished with status SUCCESS:
     nothing to stop``.
     """
     found = _FOUND.get(str(before.state), f"was {before.state}")
-    if not done:
+    if not actions:
         status = f" with status {before.finish_status}" if before.finish_status else ""
         return f"Maestro task {before.id} {found}{status}: nothing to stop"
     now = _how(after, _NOW.get(str(after.state), str(after.state)))
-    return f"Maestro task {before.id} {found}: {', then '.join(done)}; it is now {now}"
+    return f"Maestro task {before.id} {found}: {', then '.join(actions)}; it is now {now}"
 
 
 class ProgressLog:

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import (
     IDEMPOTENCY_PARAMETER,
     AsyncMaestroClient,
     MaestroClient,
+    RetryPolicy,
     TokenCache,
 )
-from botcity_provider.emulator.testing import EmulatorHandle
 from tests.chaos import _harness as chaos
 from tests.conftest import FAST_RETRY, connection_json
 from tests.dag_runs import load_dag_bag
@@ -80,10 +81,10 @@ def test_a_sensor_rides_out_a_failed_look_at_the_task(
     assert maestro_conn.stats()["faults"]["error"] == count
 
 
-def _client(kind: str, handle: EmulatorHandle) -> Any:
+def _client(kind: str, handle: EmulatorHandle, retry: RetryPolicy = FAST_RETRY) -> Any:
     args = (handle.url, handle.login, handle.key)
     cls = MaestroClient if kind == "sync" else AsyncMaestroClient
-    return cls(*args, retry=FAST_RETRY, token_cache=TokenCache())
+    return cls(*args, retry=retry, token_cache=TokenCache())
 
 
 async def _call(result: Any) -> Any:
@@ -98,9 +99,10 @@ async def test_a_failed_key_lookup_after_a_lost_create_looks_again(
     """Zero duplicates and no failure when a create's answer is lost and the lookup that resolves it fails.
 
     The lookup is a read: repeating it is safe. Giving up on it fails the Airflow task while the bot it
-    created runs on.
+    created runs on. The create and its lookups share one budget: the lost create spends one attempt,
+    so the lookups ride out every 503 the rest of the budget leaves room for.
     """
-    count = FAST_RETRY.max_attempts + 1 if status == 503 else 1
+    count = FAST_RETRY.max_attempts - 2 if status == 503 else 1
     emulator_state.set_faults(
         script=[fault("POST /api/v2/task", "lost"), fault("GET /api/v2/task", status=status, count=count)]
     )
@@ -157,17 +159,16 @@ async def test_a_create_whose_login_failed_is_sent_as_if_nothing_happened(
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
-async def test_a_create_outlasts_five_failures_in_a_row(
-    emulator_state: EmulatorHandle, kind: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_create_outlasts_five_failures_in_a_row(emulator_state: EmulatorHandle, kind: str) -> None:
     """Under the chaos profile about a third of the attempts at a create fail; after each, a lookup
     proves nothing was created, so trying again is safe. Four attempts lost about one create in a
     hundred: the chaos run failed DAG runs that way."""
-    from botcity_provider.client import _flows
-
-    monkeypatch.setattr(_flows, "_backoff", lambda attempt, exc: 0.01)
     emulator_state.set_faults(script=[fault("POST /api/v2/task", status=502, count=5)])
-    client = _client(kind, emulator_state)
+    # One budget per create, its lookups included: six attempts outlast five failures; tiny waits.
+    fast = RetryPolicy(
+        max_attempts=6, initial_backoff_seconds=0.01, max_backoff_seconds=0.01, jitter_seconds=0.0
+    )
+    client = _client(kind, emulator_state, retry=fast)
     try:
         await _call(client.tasks.create("stubborn-bot", idempotency_key="airflow|d|r|t|-1|1"))
     finally:

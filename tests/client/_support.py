@@ -13,8 +13,8 @@ from typing import Any
 
 import requests
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import AsyncMaestroClient, MaestroClient, RetryPolicy
-from botcity_provider.emulator.testing import EmulatorHandle
 
 Client = MaestroClient | AsyncMaestroClient
 

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import AsyncMaestroClient, MaestroClient, MaestroError, TokenCache
-from botcity_provider.emulator.testing import EmulatorHandle
 from tests.traceback_locals import locals_showing
 
 from ._support import RETRY, Twin

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import (
     AsyncMaestroClient,
     ClientConfig,
@@ -26,7 +27,6 @@ from botcity_provider.client import (
     TokenCache,
     ValidationError,
 )
-from botcity_provider.emulator.testing import EmulatorHandle
 
 from ._support import Twin
 

@@ -1,11 +1,13 @@
 """The sans-I/O core driven by hand, as h11's tests do: no emulator, no socket, no sleep.
 
 A test plays the driver: it answers :class:`NeedToken` with a token and :class:`RequestSpec` with a
-:class:`RawResponse`, and reads what the core does next.
+:class:`RawResponse`, and reads what the engine does next. Retries are turned off here (one attempt):
+they are tested in ``test_retry.py`` and ``test_engine.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -25,21 +27,22 @@ from botcity_provider.client import (
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
+    RetryPolicy,
     ServerError,
     Task,
 )
 from botcity_provider.client import _endpoints as api
 from botcity_provider.client._core import (
-    NeedToken,
+    Call,
     RawResponse,
     RequestSpec,
     build_request,
-    exchange,
     interpret,
     login_call,
     scrub,
     server_message,
 )
+from botcity_provider.client._engine import NeedToken, Steps, run
 
 KEY = "s3cret-workspace-key"
 CFG = ClientConfig("https://maestro.example/", "acme", KEY)
@@ -58,6 +61,11 @@ def answer(status: int, body: bytes = b"", **headers: str) -> RawResponse:
     return RawResponse(status, {name.replace("_", "-"): value for name, value in headers.items()}, body)
 
 
+def exchange(call: Call[Any], cfg: ClientConfig) -> Steps[Any]:
+    """One call through the engine with retries off: token, send, and the one re-login after a 401."""
+    return run(call, dataclasses.replace(cfg, retry=RetryPolicy(max_attempts=1)))
+
+
 def finish(flow: Any, reply: Any) -> Any:
     """Send the last reply into a flow and return what it returned."""
     with pytest.raises(StopIteration) as stop:
@@ -65,7 +73,7 @@ def finish(flow: Any, reply: Any) -> Any:
     return stop.value.value
 
 
-# --- exchange: token, send, one re-login -------------------------------------------------------------
+# --- one call: token, send, one re-login -------------------------------------------------------------
 
 
 def test_exchange_asks_for_a_token_then_sends_with_the_auth_headers() -> None:

@@ -8,8 +8,10 @@ from botcity_provider import client
 
 MODULES = [
     "_async",
+    "_base",
     "_config",
     "_core",
+    "_engine",
     "_errors",
     "_flows",
     "_models",
@@ -17,25 +19,29 @@ MODULES = [
     "_retry",
     "_sync",
     "_token",
-    "_validate",
 ]
+
+# Public submodules: exported by name (``client.checks``), their members reached through them, so none
+# of their own ``__all__`` is repeated in the package's.
+SUBMODULES = ["checks"]
 
 # Names in a private module's __all__ that are deliberately not part of the public API.
 INTERNAL = {
+    "_base": {"BaseClient"},
     "_core": {
+        "LOGIN_PATH",
         "Call",
-        "Flow",
-        "NeedToken",
         "RawResponse",
         "RequestSpec",
         "Upload",
         "build_request",
-        "exchange",
         "interpret",
         "login_call",
         "path",
+        "with_prefix",
     },
-    "_flows": {"CallFlow", "Pause", "create_task", "find_task", "upload_artifact"},
+    "_engine": {"Again", "NeedToken", "Operation", "Pause", "Sleep", "Step", "Steps", "run"},
+    "_flows": {"StopAction", "create_task", "find_task", "stop_task", "upload_artifact"},
     "_models": {"LoginResult"},
     "_resources": {
         "Alerts",
@@ -49,18 +55,8 @@ INTERNAL = {
         "Errors",
         "Tasks",
     },
-    "_retry": {"RETRYABLE_STATUSES", "is_retryable"},
+    "_retry": {"RETRYABLE_STATUSES", "decide", "is_retryable"},
     "_token": {"TokenSlot"},
-    "_validate": {
-        "activity_label",
-        "artifact_id",
-        "destination",
-        "json_parameters",
-        "min_execution_date",
-        "priority",
-        "readable_file",
-        "task_id",
-    },
 }
 
 
@@ -78,6 +74,17 @@ def test_all_is_complete() -> None:
         should_export = declared - INTERNAL.get(name, set())
         assert should_export <= set(client.__all__), f"{name}: {sorted(should_export - set(client.__all__))}"
         assert INTERNAL.get(name, set()) <= declared, f"{name}: stale entries in INTERNAL"
+
+
+def test_a_public_submodule_is_exported_as_itself_and_its_members_are_not_repeated() -> None:
+    for name in SUBMODULES:
+        module = importlib.import_module(f"botcity_provider.client.{name}")
+        assert name in client.__all__
+        assert getattr(client, name) is module
+        declared = set(getattr(module, "__all__", ()))
+        assert declared, f"{name} has no __all__"
+        assert not declared & set(client.__all__), f"{name}: members repeated in client.__all__"
+        assert all(hasattr(module, member) for member in declared), f"{name}: __all__ names a missing member"
 
 
 def test_exported_objects_are_the_ones_defined_in_the_modules() -> None:

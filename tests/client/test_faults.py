@@ -10,6 +10,7 @@ import asyncio
 
 import pytest
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import (
     AuthenticationError,
     MaestroConnectError,
@@ -19,7 +20,6 @@ from botcity_provider.client import (
     ServerError,
     TokenCache,
 )
-from botcity_provider.emulator.testing import EmulatorHandle
 
 from ._support import (
     RETRY,

@@ -20,6 +20,7 @@ from botcity_provider.client import (
 from botcity_provider.client import _endpoints as api
 from botcity_provider.client import _flows as flows
 from botcity_provider.client._core import Call
+from botcity_provider.client._engine import Again, Pause
 
 STARTED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -66,41 +67,35 @@ def test_a_lost_answer_is_resolved_by_finding_the_task_by_its_key() -> None:
     assert found.id == 8
 
 
-def test_a_rate_limited_create_is_sent_again_after_the_wait_without_a_lookup() -> None:
+def test_when_the_task_is_not_there_it_asks_for_another_attempt_then_creates_again() -> None:
     flow = create_flow("run-1")
     next(flow)
-    refused = RateLimitError(method="POST", path="/api/v2/task", status=429, server_message="", retry_after=3)
-    pause = flow.throw(refused)
-    assert pause == flows.Pause(3.0), "the server's Retry-After, and no lookup: a 429 created nothing"
-    again = flow.send(None)
-    assert isinstance(again, Call)
-    assert (again.method, again.path) == ("POST", "/api/v2/task")
-    assert returned(flow, task(11, "run-1")).id == 11
-
-
-def test_when_the_task_is_not_there_it_waits_then_creates_again() -> None:
-    flow = create_flow("run-1")
-    next(flow)
-    flow.throw(ServerError(method="POST", path="/api/v2/task", status=503, server_message=""))
-    pause = flow.send(page())
-    assert isinstance(pause, flows.Pause)
-    assert pause.seconds > 0
-    again = flow.send(None)
-    assert isinstance(again, Call)
-    assert again.json["parameters"][IDEMPOTENCY_PARAMETER] == "run-1"
+    failed = ServerError(method="POST", path="/api/v2/task", status=503, server_message="")
+    flow.throw(failed)
+    again = flow.send(page())
+    assert again == Again(failed), "the engine decides, from the create's own budget"
+    create = flow.send(None)
+    assert isinstance(create, Call)
+    assert create.json["parameters"][IDEMPOTENCY_PARAMETER] == "run-1"
     assert returned(flow, task(10, "run-1")).id == 10
 
 
-def test_it_gives_up_after_its_attempts_with_the_last_error() -> None:
+def test_a_rate_limited_create_is_left_to_the_engine() -> None:
+    # A 429 created nothing: no lookup; the engine sends the create again after the server's wait.
     flow = create_flow("run-1")
     next(flow)
-    for _ in range(flows.CREATE_ATTEMPTS - 1):
-        flow.throw(MaestroTimeout("POST /api/v2/task", "the server did not answer in time"))
-        assert isinstance(flow.send(page()), flows.Pause)
-        assert isinstance(flow.send(None), Call)
-    flow.throw(MaestroTimeout("POST /api/v2/task", "the server did not answer in time"))
-    with pytest.raises(MaestroTimeout):
-        flow.send(page())
+    refused = RateLimitError(method="POST", path="/api/v2/task", status=429, server_message="", retry_after=3)
+    with pytest.raises(RateLimitError):
+        flow.throw(refused)
+
+
+def test_the_lookup_after_a_lost_create_is_marked_safe_to_repeat_after_a_500() -> None:
+    flow = create_flow("run-1")
+    next(flow)
+    lookup = flow.throw(MaestroTimeout("POST /api/v2/task", "the server did not answer in time"))
+    assert lookup.safe
+    plain = next(flows.find_task("invoices", "run-1", since=STARTED))
+    assert not plain.safe, "tasks.find on its own is an ordinary read"
 
 
 def test_an_error_that_proves_nothing_was_created_is_raised_at_once() -> None:
@@ -131,3 +126,63 @@ def test_the_lookup_reads_the_next_page_and_can_match_a_prefix() -> None:
     second = flow.send(page(task(5, None), last=False, total_pages=2))
     assert ("page", "1") in second.query
     assert returned(flow, page(task(4, "run-1/attempt-2"), total_pages=2)).id == 4
+
+
+def running(ident: int = 7, state: str = "RUNNING") -> Task:
+    return Task.model_validate({"id": ident, "state": state})
+
+
+@pytest.mark.parametrize(
+    ("state", "force", "route", "actions"),
+    [
+        ("START", False, {"state": "CANCELED"}, ("cancelled",)),
+        ("START", True, {"state": "CANCELED"}, ("cancelled",)),
+        ("RUNNING", True, {"interrupted": True, "killed": True}, ("killed",)),
+    ],
+)
+def test_stop_decides_from_the_state_then_makes_one_call(
+    state: str, force: bool, route: dict[str, Any], actions: tuple[str, ...]
+) -> None:
+    flow = flows.stop_task(7, force=force, grace_seconds=60.0)
+    first = next(flow)
+    assert (first.method, first.path) == ("GET", "/api/v2/task/7")
+    act = flow.send(running(state=state))
+    assert act.json == route
+    stopped = returned(flow, running(state="CANCELED"))
+    assert stopped.actions == actions
+    assert stopped.before.state == state
+
+
+def test_stop_leaves_an_ended_task_alone() -> None:
+    flow = flows.stop_task(7, force=True, grace_seconds=0.0)
+    next(flow)
+    stopped = returned(flow, running(state="FINISHED"))
+    assert stopped.actions == () and stopped.after is stopped.before
+
+
+def test_stop_asks_a_running_bot_to_stop_and_kills_it_after_the_grace() -> None:
+    now = [0.0]
+    flow = flows.stop_task(7, force=False, grace_seconds=3.0, clock=lambda: now[0])
+    next(flow)
+    assert flow.send(running()).json == {"interrupted": True}
+    step = flow.send(running())
+    polls = 0
+    while isinstance(step, Pause):
+        now[0] += step.seconds
+        assert flow.send(None).path == "/api/v2/task/7"
+        polls += 1
+        step = flow.send(running())
+    assert polls == 3
+    assert step.json == {"interrupted": True, "killed": True}
+    assert returned(flow, running(state="CANCELED")).actions == ("asked to stop", "killed after 3 s")
+
+
+def test_stop_ends_when_the_bot_stops_within_the_grace() -> None:
+    now = [0.0]
+    flow = flows.stop_task(7, force=False, grace_seconds=30.0, clock=lambda: now[0])
+    next(flow)
+    flow.send(running())
+    pause = flow.send(running())
+    assert isinstance(pause, Pause)
+    flow.send(None)
+    assert returned(flow, running(state="FINISHED")).actions == ("asked to stop",)

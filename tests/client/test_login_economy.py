@@ -10,8 +10,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import AsyncMaestroClient, MaestroClient, Page, TokenCache
-from botcity_provider.emulator.testing import EmulatorHandle
 
 from ._support import RETRY
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import AlertType, NotFoundError, Task
-from botcity_provider.emulator.testing import EmulatorHandle
 
 from ._support import STAY_QUEUED, Twin, create_datapool
 

@@ -1,13 +1,8 @@
-"""The retry policy, with a fake sleep (and a fake clock where time matters): no real waiting."""
+"""The retry decision, a pure function: plain values in, a wait or "give up" out. No server, no clock."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from types import SimpleNamespace
-
 import pytest
-import tenacity
 
 from botcity_provider.client import (
     MaestroConnectError,
@@ -22,7 +17,7 @@ from botcity_provider.client import (
     ValidationError,
 )
 from botcity_provider.client._errors import AuthenticationError, MaestroAPIError, NotFoundError
-from botcity_provider.client._retry import is_retryable
+from botcity_provider.client._retry import decide, is_retryable, is_transient
 
 NO_JITTER = RetryPolicy(
     max_attempts=5, initial_backoff_seconds=0.5, max_backoff_seconds=10.0, jitter_seconds=0.0
@@ -51,7 +46,7 @@ def _error_id(error: BaseException) -> str:
         (transport(MaestroConnectError), True, True),
         (transport(MaestroTimeout), True, False),
         (transport(MaestroConnectionLostError), True, False),
-        (status_error(429), True, False),
+        (status_error(429), True, True),  # the server refused to act: even a create goes again
         (status_error(502), True, False),
         (status_error(503), True, False),
         (status_error(504), True, False),
@@ -70,147 +65,79 @@ def test_what_may_be_sent_again(error: MaestroError, when_idempotent: bool, when
     assert is_retryable(error, idempotent=False) is when_not
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_a_login_that_failed_with_any_5xx_is_made_again_whatever_call_it_was_for(status: int) -> None:
-    # A 500 elsewhere may mean the server acted; a second login only costs a token. The create it was
-    # for was never sent, so it goes too.
-    login = ServerError(
-        method="POST", path="/api/v2/workspace/login", status=status, server_message="", doing="Logging in"
-    )
-    assert is_retryable(login, idempotent=True)
-    assert is_retryable(login, idempotent=False)
+@pytest.mark.parametrize("code", [500, 501, 502, 503, 504, 599])
+def test_a_safe_request_is_sent_again_after_any_5xx_but_a_500_is_not_for_others(code: int) -> None:
+    # The login and the lookup after a lost create are safe: repeating them changes nothing.
+    assert is_retryable(status_error(code), idempotent=True, safe=True)
+    assert is_retryable(status_error(code), idempotent=True) is (code in {502, 503, 504})
 
 
-class Flaky:
-    """A callable that raises the given errors in turn, then returns ``"done"``."""
-
-    def __init__(self, *errors: BaseException) -> None:
-        self.errors = list(errors)
-        self.calls = 0
-
-    def __call__(self) -> str:
-        self.calls += 1
-        if self.errors:
-            raise self.errors.pop(0)
-        return "done"
+def test_transient_errors_are_what_a_wait_rides_out() -> None:
+    assert is_transient(transport(MaestroConnectionLostError))
+    assert is_transient(status_error(500)) and is_transient(status_error(429))
+    assert is_transient(ResponseValidationError("Reading the task", "an HTML page"))
+    assert not is_transient(status_error(404)) and not is_transient(status_error(401))
+    assert not is_transient(ValidationError("priority", "bad"))
 
 
-def run(policy: RetryPolicy, work: Callable[[], str], *, idempotent: bool = True) -> list[float]:
-    """Run ``work`` under the policy; return the sleeps it asked for."""
-    sleeps: list[float] = []
-    for attempt in policy.retrying(idempotent=idempotent, action="GET /api/v2/task/1", sleep=sleeps.append):
-        with attempt:
-            work()
-    return sleeps
+def wait(
+    policy: RetryPolicy, retries: int, error: BaseException, elapsed: float = 0.0, draw: float = 0.0
+) -> float | None:
+    return decide(policy, retries=retries, error=error, elapsed=elapsed, retryable=True, draw=draw)
 
 
 def test_retry_after_is_honoured() -> None:
-    work = Flaky(status_error(429, retry_after=3.0), status_error(503, retry_after=1.5))
-    assert run(NO_JITTER, work) == [3.0, 1.5]
-    assert work.calls == 3
+    assert wait(NO_JITTER, 0, status_error(429, retry_after=7)) == 7.0
 
 
 def test_retry_after_is_capped() -> None:
-    policy = RetryPolicy(max_retry_after_seconds=4.0, max_total_seconds=600.0)
-    assert run(policy, Flaky(status_error(429, retry_after=3600.0))) == [4.0]
+    policy = RetryPolicy(max_retry_after_seconds=20.0, max_total_seconds=600.0)
+    assert wait(policy, 0, status_error(429, retry_after=3600)) == 20.0
 
 
 def test_without_retry_after_waits_double_up_to_the_maximum() -> None:
     policy = RetryPolicy(
         max_attempts=6, initial_backoff_seconds=1.0, max_backoff_seconds=5.0, jitter_seconds=0.0
     )
-    work = Flaky(*(status_error(503) for _ in range(5)))
-    assert run(policy, work) == [1.0, 2.0, 4.0, 5.0, 5.0]
+    waits = [wait(policy, retries, status_error(503)) for retries in range(5)]
+    assert waits == [1.0, 2.0, 4.0, 5.0, 5.0]
 
 
 def test_jitter_stays_within_its_bound() -> None:
     policy = RetryPolicy(max_attempts=2, initial_backoff_seconds=1.0, jitter_seconds=0.5)
-    for _ in range(20):
-        (wait,) = run(policy, Flaky(status_error(503)))
-        assert 1.0 <= wait <= 1.5
+    assert wait(policy, 0, status_error(503), draw=0.0) == 1.0
+    assert wait(policy, 0, status_error(503), draw=0.999) == pytest.approx(1.4995)
 
 
-def test_attempts_are_bounded_and_the_last_error_is_raised() -> None:
-    work = Flaky(*(status_error(503) for _ in range(10)))
-    with pytest.raises(ServerError):
-        run(NO_JITTER, work)
-    assert work.calls == NO_JITTER.max_attempts
+def test_attempts_are_bounded() -> None:
+    # Five attempts: after the fourth retry, the next failure is final.
+    assert wait(NO_JITTER, 3, status_error(503)) is not None
+    assert wait(NO_JITTER, 4, status_error(503)) is None
 
 
 def test_one_attempt_turns_retries_off() -> None:
-    work = Flaky(transport(MaestroConnectError))
-    with pytest.raises(MaestroConnectError):
-        run(RetryPolicy(max_attempts=1), work)
-    assert work.calls == 1
+    assert wait(RetryPolicy(max_attempts=1), 0, transport(MaestroConnectError)) is None
 
 
 @pytest.mark.parametrize("bad", [0, -1])
 def test_a_policy_needs_one_attempt(bad: int) -> None:
-    with pytest.raises(ValueError, match="max_attempts"):
+    with pytest.raises(ValueError, match="at least 1"):
         RetryPolicy(max_attempts=bad)
 
 
-def test_a_non_idempotent_call_is_retried_only_when_the_request_never_left() -> None:
-    lost = Flaky(transport(MaestroConnectionLostError))
-    with pytest.raises(MaestroConnectionLostError):
-        run(NO_JITTER, lost, idempotent=False)
-    assert lost.calls == 1
-    refused = Flaky(transport(MaestroConnectError), transport(MaestroConnectError))
-    assert run(NO_JITTER, refused, idempotent=False) == [0.5, 1.0]
-    assert refused.calls == 3
+def test_an_error_that_may_not_be_retried_is_final_whatever_the_budget() -> None:
+    error = status_error(404)
+    assert decide(NO_JITTER, retries=0, error=error, elapsed=0.0, retryable=False) is None
 
 
-def test_no_retry_starts_that_would_end_after_the_total_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        now[0] += seconds
-
-    # tenacity reads its own clock for the time since the first attempt: make it the fake one.
-    monkeypatch.setattr(tenacity, "time", SimpleNamespace(monotonic=lambda: now[0]))
-    sleeps: list[float] = []
+def test_no_retry_starts_that_would_end_after_the_total_time() -> None:
     policy = RetryPolicy(
         max_attempts=10, max_total_seconds=5.0, initial_backoff_seconds=1.0, jitter_seconds=0.0
     )
-    work = Flaky(*(status_error(503) for _ in range(10)))
-    with pytest.raises(ServerError):
-        for attempt in policy.retrying(idempotent=True, action="GET /x", sleep=sleep):
-            with attempt:
-                work()
-    # Waits 1 and 2 end at t=3; the next (4) would end at t=7 > 5, so it never starts.
-    assert sleeps == [1.0, 2.0]
-    assert work.calls == 3
+    assert wait(policy, 1, status_error(503), elapsed=2.9) == 2.0  # ends at 4.9 s
+    assert wait(policy, 1, status_error(503), elapsed=3.1) is None  # would end at 5.1 s
 
 
 def test_a_retry_after_longer_than_the_total_time_is_not_waited_for() -> None:
-    policy = RetryPolicy(max_total_seconds=10.0, max_retry_after_seconds=60.0)
-    work = Flaky(status_error(429, retry_after=30.0))
-    with pytest.raises(RateLimitError):
-        run(policy, work)
-    assert work.calls == 1
-
-
-def test_each_retry_is_logged_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    run(NO_JITTER, Flaky(status_error(429, retry_after=2.0)))
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1
-    assert warnings[0].getMessage() == (
-        "GET /api/v2/task/1 returned 429 (rate limited); trying GET /api/v2/task/1 again in 2.0 s "
-        "(attempt 2 of 5)"
-    )
-
-
-async def test_the_asyncio_loop_follows_the_same_policy() -> None:
-    sleeps: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    work = Flaky(status_error(429, retry_after=2.0), transport(MaestroTimeout), status_error(500))
-    with pytest.raises(ServerError):
-        async for attempt in NO_JITTER.async_retrying(idempotent=True, action="GET /x", sleep=sleep):
-            with attempt:
-                work()
-    assert sleeps == [2.0, 1.0]
-    assert work.calls == 3
+    policy = RetryPolicy(max_total_seconds=10.0)
+    assert wait(policy, 0, status_error(429, retry_after=30)) is None

@@ -11,6 +11,7 @@ import logging
 import pytest
 from pydantic import SecretStr
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import (
     AsyncMaestroClient,
     ClientConfig,
@@ -23,7 +24,6 @@ from botcity_provider.client import (
 from botcity_provider.client import _endpoints as api
 from botcity_provider.client._core import build_request, login_call
 from botcity_provider.client._models import LoginResult
-from botcity_provider.emulator.testing import EmulatorHandle
 
 from ._support import RETRY, STAY_QUEUED, Twin
 

@@ -8,18 +8,22 @@ server would.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import SecretStr
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import (
     AuthenticationError,
     ClientConfig,
     NotFoundError,
+    RetryPolicy,
     TokenCache,
 )
 from botcity_provider.client import _endpoints as api
-from botcity_provider.client._core import RawResponse, exchange
-from botcity_provider.emulator.testing import EmulatorHandle
+from botcity_provider.client._core import RawResponse
+from botcity_provider.client._engine import Steps, run
 
 from ._support import RETRY, open_client
 
@@ -94,7 +98,13 @@ async def test_a_401_on_the_login_keeps_its_advice_about_the_key(
 
 # --- the core, by hand: a server with a path prefix --------------------------------------------------
 
-PREFIXED = ClientConfig("https://maestro.example/maestro", "acme", "s3cret-workspace-key")
+PREFIXED = ClientConfig(
+    "https://maestro.example/maestro", "acme", "s3cret-workspace-key", retry=RetryPolicy(max_attempts=1)
+)
+
+
+def exchange(call: Any, cfg: ClientConfig) -> Steps[Any]:
+    return run(call, cfg)
 
 
 def _answer_after_token(call: object, reply: RawResponse) -> BaseException:

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import MaestroClient, MaestroConnectionLostError, TokenCache
-from botcity_provider.emulator.testing import EmulatorHandle
 
 from ._support import RETRY, STAY_QUEUED, Twin, open_client, requests_to
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import (
     IDEMPOTENCY_PARAMETER,
     FinishStatus,
@@ -14,7 +15,6 @@ from botcity_provider.client import (
     NotFoundError,
     TaskState,
 )
-from botcity_provider.emulator.testing import EmulatorHandle
 
 from ._support import STAY_QUEUED, STAY_RUNNING, Twin
 

@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from botcity_provider._events import stop_action
-from botcity_provider.client import MaestroClient
+from botcity_provider.client import MaestroClient, stop_action
 from botcity_provider.operators.maestro import MaestroCreateTaskOperator
 from botcity_provider.triggers.maestro import MaestroTaskTrigger
 

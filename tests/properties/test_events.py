@@ -22,13 +22,12 @@ from hypothesis import strategies as st
 from botcity_provider._events import (
     EVENT_STATUSES,
     FINISH_STATUSES,
-    TERMINAL_STATES,
     classify,
     make_event,
     validate_event,
 )
 from botcity_provider._progress import ProgressLog, describe
-from botcity_provider.client import MaestroError, ServerError, Task
+from botcity_provider.client import TERMINAL_STATES, MaestroError, ServerError, Task
 from botcity_provider.client import _endpoints as api
 from botcity_provider.client._core import RawResponse, interpret
 from tests.properties._strategies import json_values, tasks

@@ -37,6 +37,7 @@ from botcity_provider.client import (
 from botcity_provider.client import _endpoints as api
 from botcity_provider.client._core import Call, RawResponse, interpret, login_call, retry_after_seconds
 from botcity_provider.client._models import LoginResult
+from botcity_provider.client._retry import decide
 from tests.properties._strategies import bodies, tasks
 
 EXAMPLES = settings(
@@ -144,12 +145,6 @@ def test_any_rate_limit_answer_gives_a_wait_the_retry_policy_can_sleep(value: st
     with pytest.raises(RateLimitError) as caught:
         interpret(api.get_task(7), RawResponse(429, {"retry-after": value}, b""))
     policy = RetryPolicy()
-
-    class State:  # the part of tenacity's RetryCallState that wait_seconds reads
-        attempt_number = 1
-        outcome = type("Outcome", (), {"exception": staticmethod(lambda: caught.value)})()
-        idle_for = 0.0
-        upcoming_sleep = 0.0
-
-    wait = policy.wait_seconds(State())  # type: ignore[arg-type]
+    wait = decide(policy, retries=0, error=caught.value, elapsed=0.0, retryable=True, draw=0.999)
+    assert wait is not None, "a 429 within the budget is always waited out"
     assert math.isfinite(wait) and 0 <= wait <= policy.max_retry_after_seconds + policy.max_backoff_seconds

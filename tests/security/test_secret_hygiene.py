@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 
-from botcity_provider.emulator.testing import serve_in_thread
+from botcity_maestro_emulator.testing import serve_in_thread
 from tests.chaos import _harness as chaos
 from tests.dag_runs import load_dag_bag
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import MaestroError
-from botcity_provider.emulator.testing import EmulatorHandle
 from botcity_provider.hooks.maestro import MaestroHook
 from tests.traceback_locals import locals_showing, rendered_locals
 

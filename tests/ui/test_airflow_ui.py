@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from botcity_provider.emulator.testing import EmulatorHandle
+from botcity_maestro_emulator.testing import EmulatorHandle
 
 from ._support import SCREENSHOTS, AirflowApi
 

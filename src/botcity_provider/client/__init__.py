@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from . import checks
 from ._async import AsyncMaestroClient
 from ._config import DEFAULT_SERVER, DEFAULT_TIMEOUT_SECONDS, ClientConfig
 from ._errors import (
@@ -29,8 +30,9 @@ from ._errors import (
     ServerError,
     ValidationError,
 )
-from ._flows import IDEMPOTENCY_PARAMETER
+from ._flows import IDEMPOTENCY_PARAMETER, Stopped, stop_action
 from ._models import (
+    TERMINAL_STATES,
     Alert,
     AlertType,
     Artifact,
@@ -42,7 +44,7 @@ from ._models import (
     TaskError,
     TaskState,
 )
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, is_transient
 from ._sync import MaestroClient
 from ._token import TokenCache, default_token_cache
 
@@ -50,6 +52,7 @@ __all__ = [
     "DEFAULT_SERVER",
     "DEFAULT_TIMEOUT_SECONDS",
     "IDEMPOTENCY_PARAMETER",
+    "TERMINAL_STATES",
     "Alert",
     "AlertType",
     "Artifact",
@@ -75,10 +78,14 @@ __all__ = [
     "ResponseValidationError",
     "RetryPolicy",
     "ServerError",
+    "Stopped",
     "Task",
     "TaskError",
     "TaskState",
     "TokenCache",
     "ValidationError",
+    "checks",
     "default_token_cache",
+    "is_transient",
+    "stop_action",
 ]

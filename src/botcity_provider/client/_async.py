@@ -1,6 +1,6 @@
-"""The asyncio client: an ``httpx.AsyncClient`` driving the shared core.
+"""The asyncio client: an ``httpx.AsyncClient`` doing the steps of the shared engine (:mod:`._engine`).
 
-It mirrors :mod:`._sync` line for line; only the I/O calls, the lock and the exception mapping differ.
+Its loop mirrors :mod:`._sync`'s; only the I/O calls, the lock and the exception mapping differ.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ import os
 import ssl
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 from pydantic import SecretStr
 
-from ._config import DEFAULT_SERVER, DEFAULT_TIMEOUT_SECONDS, ClientConfig, hidden
-from ._core import Call, NeedToken, RawResponse, RequestSpec, build_request, exchange, interpret, login_call
+from ._base import BaseClient
+from ._core import Call, RawResponse, RequestSpec, login_call
+from ._engine import NeedToken, Operation, Sleep, Steps, run
 from ._errors import (
     MaestroConnectError,
     MaestroConnectionLostError,
@@ -30,10 +31,7 @@ from ._errors import (
     MaestroTLSError,
     MaestroTransportError,
 )
-from ._flows import Pause
 from ._resources import AsyncAlerts, AsyncArtifacts, AsyncDatapools, AsyncErrors, AsyncTasks
-from ._retry import RetryPolicy
-from ._token import TokenCache, default_token_cache
 
 __all__ = ["AsyncMaestroClient"]
 
@@ -42,42 +40,29 @@ log = logging.getLogger("botcity_provider.client")
 CHUNK = 1024 * 1024
 
 
-class AsyncMaestroClient:
+class AsyncMaestroClient(BaseClient):
     """A Maestro workspace, for asyncio code (triggers). The twin of :class:`MaestroClient`.
 
     Nothing here blocks the event loop for long: waits are ``asyncio.sleep`` and logging in is guarded
     by a per-loop lock, so a thousand coroutines that need a token at once share one login.
     """
 
-    def __init__(
-        self,
-        server: str = DEFAULT_SERVER,
-        login: str = "",
-        key: str | SecretStr = "",
-        *,
-        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-        verify: bool | str = True,
-        retry: RetryPolicy | None = None,
-        token_cache: TokenCache | None = None,
-        on_token: Callable[[str], None] | None = None,
-        config: ClientConfig | None = None,
-    ) -> None:
-        key = hidden(key)  # a traceback that prints locals then shows stars
-        self.config = config or ClientConfig(
-            server, login, key, timeout_seconds=timeout_seconds, verify=verify, retry=retry or RetryPolicy()
-        )
-        cfg = self.config
-        self._slot = (token_cache or default_token_cache()).slot(cfg.server, cfg.login, cfg.key)
-        self._on_token = on_token
-        self._http = httpx.AsyncClient(verify=_ssl_context(cfg.verify), timeout=cfg.timeout_seconds)
-        self.tasks = AsyncTasks(self)
-        self.artifacts = AsyncArtifacts(self)
-        self.errors = AsyncErrors(self)
-        self.alerts = AsyncAlerts(self)
-        self.datapools = AsyncDatapools(self)
+    namespaces: ClassVar[dict[str, type[Any]]] = {
+        "tasks": AsyncTasks,
+        "artifacts": AsyncArtifacts,
+        "errors": AsyncErrors,
+        "alerts": AsyncAlerts,
+        "datapools": AsyncDatapools,
+    }
+    tasks: AsyncTasks
+    artifacts: AsyncArtifacts
+    errors: AsyncErrors
+    alerts: AsyncAlerts
+    datapools: AsyncDatapools
 
-    def __repr__(self) -> str:
-        return f"AsyncMaestroClient(server={self.config.server!r}, login={self.config.login!r})"
+    def _open(self) -> None:
+        cfg = self.config
+        self._http = httpx.AsyncClient(verify=_ssl_context(cfg.verify), timeout=cfg.timeout_seconds)
 
     async def __aenter__(self) -> AsyncMaestroClient:
         return self
@@ -89,59 +74,36 @@ class AsyncMaestroClient:
         """Close the connection pool."""
         await self._http.aclose()
 
-    @property
-    def logins(self) -> int:
-        """Logins made so far for these credentials in this process, by any client."""
-        return self._slot.logins
+    async def _run(self, operation: Operation[T] | Call[T]) -> T:
+        return await self._drive(run(operation, self.config))
 
-    async def _call(self, call: Call[T]) -> T:
-        async for attempt in self.config.retry.async_retrying(
-            idempotent=call.idempotent, action=call.action, server=self.config.server
-        ):
-            with attempt:
-                return await self._drive(exchange(call, self.config))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _run(self, flow: Generator[Any, Any, T]) -> T:
+    async def _drive(self, steps: Steps[T]) -> T:
+        """Do what the engine asks, one step at a time: the whole I/O loop of this client."""
         reply: Any = None
         error: MaestroError | None = None
         while True:
             try:
-                step = flow.throw(error) if error is not None else flow.send(reply)
+                step = steps.throw(error) if error is not None else steps.send(reply)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             reply, error = None, None
-            if isinstance(step, Pause):
-                await asyncio.sleep(step.seconds)
-                continue
             try:
-                reply = await self._call(step)
+                if isinstance(step, Sleep):
+                    await asyncio.sleep(step.seconds)
+                elif isinstance(step, NeedToken):
+                    reply = await self._token(step.refused)
+                else:
+                    reply = await self._send(step)
             except MaestroError as exc:
                 error = exc
 
-    async def _drive(self, flow: Generator[NeedToken | RequestSpec, Any, T]) -> T:
-        reply: Any = None
-        while True:
-            try:
-                step = flow.send(reply)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            reply = await self._token(step.refused) if isinstance(step, NeedToken) else await self._send(step)
-
     async def _token(self, refused: SecretStr | None) -> SecretStr:
-        max_age = self.config.token_max_age_seconds
-        token = self._slot.usable(max_age_seconds=max_age, refused=refused)
-        if token is not None:
-            return token
-        async with self._slot.loop_lock():
-            token = self._slot.usable(max_age_seconds=max_age, refused=refused)
-            if token is None:
-                call = login_call(self.config)
-                raw = await self._send(build_request(self.config, call, None))
-                token = interpret(call, raw, (self.config.key,)).access_token
-                self._slot.store(token)
-                if self._on_token is not None:
-                    self._on_token(token.get_secret_value())
+        token = self._usable_token(refused)
+        if token is None:
+            async with self._slot.loop_lock():  # coroutines that need a token at once share one login
+                token = self._usable_token(refused)
+                if token is None:
+                    token = self._logged_in(await self._drive(run(login_call(self.config), self.config)))
         return token
 
     async def _send(self, spec: RequestSpec) -> RawResponse:

@@ -1,8 +1,9 @@
-"""The client's engine, with no I/O: it builds requests, reads responses and owns the auth flow.
+"""The client's protocol, with no I/O: what a call is, the request it becomes, how its answer is read.
 
-The blocking and the asyncio clients both drive the generators here (as h11 and httpx's auth flows do),
-so login, the one re-login after a 401, error building and parsing are written once. A driver only
-sends what it is given, sleeps when told to and maps its library's exceptions.
+A :class:`Call` describes one API operation; :func:`build_request` turns it into a :class:`RequestSpec`
+for a transport, and :func:`interpret` turns the :class:`RawResponse` into the result or the right
+:class:`MaestroAPIError`, with the server's own words. The loop that sends calls, logs in and retries
+is :mod:`._engine`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -34,20 +35,20 @@ from ._errors import (
     ServerError,
 )
 from ._models import LoginResult
-from ._retry import LOGIN_PATH
+
+LOGIN_PATH = "/api/v2/workspace/login"
 
 __all__ = [
+    "LOGIN_PATH",
     "Call",
-    "Flow",
-    "NeedToken",
     "RawResponse",
     "RequestSpec",
     "Upload",
     "build_request",
-    "exchange",
     "interpret",
     "login_call",
     "path",
+    "with_prefix",
 ]
 
 T = TypeVar("T")
@@ -81,7 +82,10 @@ class Call(Generic[T]):
     :param hint: advice attached to a 404 ("check the task id").
     :param auth_hint: advice attached to a 401, when the call has better advice than the general one.
     :param prefix: the path of the server URL, sent before ``path``; filled in from the settings by
-        :func:`exchange` and :func:`login_call`, so that errors name the path as it was sent.
+        :func:`with_prefix`, so that errors name the path as it was sent.
+    :param safe: repeating it is harmless whatever the server did (a login, the lookup after a lost
+        create): then even a 500 is worth another try. Elsewhere a 500 may mean the server acted, or
+        will fail the same way again, and is not retried.
     """
 
     method: str
@@ -98,6 +102,7 @@ class Call(Generic[T]):
     hint: str = ""
     auth_hint: str = ""
     prefix: str = ""
+    safe: bool = False
 
     @property
     def action(self) -> str:
@@ -118,17 +123,6 @@ class RequestSpec:
     upload: Upload | None = None
     download_to: Path | None = None
     timeout_seconds: float = 30.0
-
-
-@dataclass(frozen=True)
-class NeedToken:
-    """Asks the driver for a token; ``refused`` is the one the server just rejected, if any."""
-
-    refused: SecretStr | None = None
-
-
-Step = RequestSpec | NeedToken
-Flow = Generator[Step, Any, T]
 
 
 def path(template: str, *values: object) -> str:
@@ -177,30 +171,19 @@ def login_call(cfg: ClientConfig) -> Call[LoginResult]:
             f"e.g. {DEFAULT_SERVER}"
         ),
         auth_hint=f"check the login and key of {cfg.source} (Maestro, Dev. Environment page)",
+        safe=True,  # a second login costs only another token
         prefix=_server_prefix(cfg),
     )
+
+
+def with_prefix(call: Call[T], cfg: ClientConfig) -> Call[T]:
+    """The call with the path of the server URL, as it is sent (errors name that path)."""
+    return replace(call, prefix=_server_prefix(cfg))
 
 
 def _server_prefix(cfg: ClientConfig) -> str:
     """The path of the server URL (``/maestro`` for ``https://host/maestro``), sent before every route."""
     return urlsplit(cfg.server).path
-
-
-def exchange(call: Call[T], cfg: ClientConfig) -> Flow[T]:
-    """Run one call: get a token, send, and on a 401 get a fresh token and send once more.
-
-    Yields :class:`NeedToken` (answer: a token, as a ``SecretStr``) and :class:`RequestSpec` (answer: a
-    :class:`RawResponse`); returns the parsed result or raises a :class:`MaestroError`. Secrets stay
-    wrapped in ``SecretStr`` here, since these frames are in the traceback of every API error.
-    """
-    call = replace(call, prefix=_server_prefix(cfg))
-    token = (yield NeedToken()) if call.authenticated else None
-    raw = yield build_request(cfg, call, token)
-    if raw.status == 401 and token is not None:
-        log.info("Token refused by %s; logging in again", cfg.server)
-        token = yield NeedToken(refused=token)
-        raw = yield build_request(cfg, call, token)
-    return interpret(call, raw, (cfg.key, token) if token else (cfg.key,))
 
 
 def interpret(call: Call[T], raw: RawResponse, secrets: Iterable[SecretStr] = ()) -> T:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from . import _validate as check
+from . import checks as check
 from ._core import Call, RawResponse, Upload, json_body, model_parser, path
 from ._errors import ResponseValidationError, ValidationError
 from ._models import (

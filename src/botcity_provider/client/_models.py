@@ -7,14 +7,15 @@ have never seen: ``TaskState("SOMETHING_NEW")`` is a valid, non-terminal state r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 from pydantic.alias_generators import to_camel
 
 __all__ = [
+    "TERMINAL_STATES",
     "Alert",
     "AlertType",
     "Artifact",
@@ -66,10 +67,10 @@ class TaskState(_OpenEnum):
     @property
     def is_terminal(self) -> bool:
         """True once the task will not change by itself: FINISHED or CANCELED."""
-        return self in _TERMINAL_STATES
+        return self in TERMINAL_STATES
 
 
-_TERMINAL_STATES = frozenset({TaskState.FINISHED, TaskState.CANCELED})
+TERMINAL_STATES = frozenset({TaskState.FINISHED, TaskState.CANCELED})
 
 
 class FinishStatus(_OpenEnum):
@@ -86,6 +87,15 @@ class AlertType(_OpenEnum):
     INFO = "INFO"
     WARN = "WARN"
     ERROR = "ERROR"
+
+
+def _utc_if_naive(moment: datetime) -> datetime:
+    # Maestro sends some dates without a zone, and they are UTC; aware dates compare with any other.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_utc_if_naive)]
+"""A date from the server, always timezone-aware (UTC when the server gave no zone)."""
 
 
 class _Response(BaseModel):
@@ -128,10 +138,10 @@ class Task(_Response):
     user_email: str | None = None
     organization_label: str | None = None
     repository_label: str | None = None
-    date_creation: datetime | None = None
-    date_last_modified: datetime | None = None
-    date_start_running: datetime | None = None
-    min_execution_date: datetime | None = None
+    date_creation: Moment | None = None
+    date_last_modified: Moment | None = None
+    date_start_running: Moment | None = None
+    min_execution_date: Moment | None = None
     total_items: int | None = None
     """Items the bot reported in all; ``None`` when it reports none."""
     processed_items: int | None = None
@@ -168,7 +178,7 @@ class Artifact(_Response):
     task_id: int | None = None
     task_name: str | None = None
     type: str | None = None
-    date_creation: datetime | None = None
+    date_creation: Moment | None = None
 
     @field_validator("task_id", mode="before")
     @classmethod
@@ -185,7 +195,7 @@ class TaskError(_Response):
     message: str | None = None
     stack_trace: str | None = None
     language: str | None = None
-    date_creation: datetime | None = None
+    date_creation: Moment | None = None
 
 
 class Alert(_Response):

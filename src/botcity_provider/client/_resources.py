@@ -79,7 +79,7 @@ class Tasks(_Resource):
 
     def get(self, task_id: int | str) -> Task:
         """The task as Maestro has it now."""
-        return self._client._call(api.get_task(task_id))
+        return self._client._run(api.get_task(task_id))
 
     def list(
         self,
@@ -100,7 +100,7 @@ class Tasks(_Resource):
             page=page,
             size=size,
         )
-        return self._client._call(call)
+        return self._client._run(call)
 
     def find(
         self, activity_label: str, idempotency_key: str, *, since: datetime, prefix: bool = False
@@ -117,23 +117,29 @@ class Tasks(_Resource):
         items: Items = (None, None, None),
     ) -> Task:
         """Report the end of a task, as a bot does. ``items`` is (total, processed, failed)."""
-        return self._client._call(api.finish_task(task_id, status, message, items))
+        return self._client._run(api.finish_task(task_id, status, message, items))
 
     def restart(self, task_id: int | str) -> Task:
         """Queue a task again (Maestro allows this for test tasks and finished ones)."""
-        return self._client._call(api.restart_task(task_id))
+        return self._client._run(api.restart_task(task_id))
 
     def interrupt(self, task_id: int | str) -> Task:
         """Ask the bot to stop at its next check."""
-        return self._client._call(api.interrupt_task(task_id))
+        return self._client._run(api.interrupt_task(task_id))
 
     def cancel(self, task_id: int | str) -> Task:
         """Cancel a queued task."""
-        return self._client._call(api.cancel_task(task_id))
+        return self._client._run(api.cancel_task(task_id))
 
     def kill(self, task_id: int | str) -> Task:
         """Ask the runner to end the bot's process."""
-        return self._client._call(api.kill_task(task_id))
+        return self._client._run(api.kill_task(task_id))
+
+    def stop(self, task_id: int | str, *, force: bool = False, grace_seconds: float = 0.0) -> flows.Stopped:
+        """Stop a task the kindest way its state allows: cancel a queued one; ask a running one to stop
+        and kill it if it still runs after ``grace_seconds`` (at once with ``force``); leave an ended
+        one alone. Safe to repeat: it reads the task before it acts."""
+        return self._client._run(flows.stop_task(task_id, force=force, grace_seconds=grace_seconds))
 
 
 class AsyncTasks(_AsyncResource):
@@ -159,7 +165,7 @@ class AsyncTasks(_AsyncResource):
 
     async def get(self, task_id: int | str) -> Task:
         """The task as Maestro has it now."""
-        return await self._client._call(api.get_task(task_id))
+        return await self._client._run(api.get_task(task_id))
 
     async def list(
         self,
@@ -180,7 +186,7 @@ class AsyncTasks(_AsyncResource):
             page=page,
             size=size,
         )
-        return await self._client._call(call)
+        return await self._client._run(call)
 
     async def find(
         self, activity_label: str, idempotency_key: str, *, since: datetime, prefix: bool = False
@@ -199,23 +205,31 @@ class AsyncTasks(_AsyncResource):
         items: Items = (None, None, None),
     ) -> Task:
         """Report the end of a task, as a bot does. ``items`` is (total, processed, failed)."""
-        return await self._client._call(api.finish_task(task_id, status, message, items))
+        return await self._client._run(api.finish_task(task_id, status, message, items))
 
     async def restart(self, task_id: int | str) -> Task:
         """Queue a task again (Maestro allows this for test tasks and finished ones)."""
-        return await self._client._call(api.restart_task(task_id))
+        return await self._client._run(api.restart_task(task_id))
 
     async def interrupt(self, task_id: int | str) -> Task:
         """Ask the bot to stop at its next check."""
-        return await self._client._call(api.interrupt_task(task_id))
+        return await self._client._run(api.interrupt_task(task_id))
 
     async def cancel(self, task_id: int | str) -> Task:
         """Cancel a queued task."""
-        return await self._client._call(api.cancel_task(task_id))
+        return await self._client._run(api.cancel_task(task_id))
 
     async def kill(self, task_id: int | str) -> Task:
         """Ask the runner to end the bot's process."""
-        return await self._client._call(api.kill_task(task_id))
+        return await self._client._run(api.kill_task(task_id))
+
+    async def stop(
+        self, task_id: int | str, *, force: bool = False, grace_seconds: float = 0.0
+    ) -> flows.Stopped:
+        """Stop a task the kindest way its state allows: cancel a queued one; ask a running one to stop
+        and kill it if it still runs after ``grace_seconds`` (at once with ``force``); leave an ended
+        one alone. Safe to repeat: it reads the task before it acts."""
+        return await self._client._run(flows.stop_task(task_id, force=force, grace_seconds=grace_seconds))
 
 
 class Artifacts(_Resource):
@@ -227,15 +241,15 @@ class Artifacts(_Resource):
 
     def get(self, artifact_id: int | str) -> Artifact:
         """An artifact's record."""
-        return self._client._call(api.get_artifact(artifact_id))
+        return self._client._run(api.get_artifact(artifact_id))
 
     def list(self, *, days: int = 7, page: int = 0, size: int = 100) -> Page[Artifact]:
         """One page of the workspace's artifacts, newest first."""
-        return self._client._call(api.list_artifacts(days=days, page=page, size=size))
+        return self._client._run(api.list_artifacts(days=days, page=page, size=size))
 
     def download(self, artifact_id: int | str, destination: str | Path) -> Path:
         """Stream an artifact's file to ``destination``; the file appears whole or not at all."""
-        return self._client._call(api.download_artifact(artifact_id, destination))
+        return self._client._run(api.download_artifact(artifact_id, destination))
 
 
 class AsyncArtifacts(_AsyncResource):
@@ -247,15 +261,15 @@ class AsyncArtifacts(_AsyncResource):
 
     async def get(self, artifact_id: int | str) -> Artifact:
         """An artifact's record."""
-        return await self._client._call(api.get_artifact(artifact_id))
+        return await self._client._run(api.get_artifact(artifact_id))
 
     async def list(self, *, days: int = 7, page: int = 0, size: int = 100) -> Page[Artifact]:
         """One page of the workspace's artifacts, newest first."""
-        return await self._client._call(api.list_artifacts(days=days, page=page, size=size))
+        return await self._client._run(api.list_artifacts(days=days, page=page, size=size))
 
     async def download(self, artifact_id: int | str, destination: str | Path) -> Path:
         """Stream an artifact's file to ``destination``; the file appears whole or not at all."""
-        return await self._client._call(api.download_artifact(artifact_id, destination))
+        return await self._client._run(api.download_artifact(artifact_id, destination))
 
 
 class Errors(_Resource):
@@ -263,7 +277,7 @@ class Errors(_Resource):
 
     def list(self, task_id: int | str, *, days: int = 30, page: int = 0, size: int = 50) -> Page[TaskError]:
         """The errors reported for one task, newest first."""
-        return self._client._call(api.list_errors(task_id, days=days, page=page, size=size))
+        return self._client._run(api.list_errors(task_id, days=days, page=page, size=size))
 
 
 class AsyncErrors(_AsyncResource):
@@ -273,7 +287,7 @@ class AsyncErrors(_AsyncResource):
         self, task_id: int | str, *, days: int = 30, page: int = 0, size: int = 50
     ) -> Page[TaskError]:
         """The errors reported for one task, newest first."""
-        return await self._client._call(api.list_errors(task_id, days=days, page=page, size=size))
+        return await self._client._run(api.list_errors(task_id, days=days, page=page, size=size))
 
 
 class Alerts(_Resource):
@@ -283,7 +297,7 @@ class Alerts(_Resource):
         self, task_id: int | str, title: str, message: str, alert_type: AlertType | str = "INFO"
     ) -> Alert:
         """Raise an alert for a task."""
-        return self._client._call(api.create_alert(task_id, title, message, alert_type))
+        return self._client._run(api.create_alert(task_id, title, message, alert_type))
 
 
 class AsyncAlerts(_AsyncResource):
@@ -293,7 +307,7 @@ class AsyncAlerts(_AsyncResource):
         self, task_id: int | str, title: str, message: str, alert_type: AlertType | str = "INFO"
     ) -> Alert:
         """Raise an alert for a task."""
-        return await self._client._call(api.create_alert(task_id, title, message, alert_type))
+        return await self._client._run(api.create_alert(task_id, title, message, alert_type))
 
 
 class Datapools(_Resource):
@@ -301,11 +315,11 @@ class Datapools(_Resource):
 
     def push(self, label: str, values: Mapping[str, Any], *, priority: int = 0) -> DatapoolEntry:
         """Add an item to a datapool."""
-        return self._client._call(api.push_datapool_entry(label, values, priority))
+        return self._client._run(api.push_datapool_entry(label, values, priority))
 
     def summary(self, label: str) -> DatapoolSummary:
         """How many items of a datapool are pending, processing, done…"""
-        return self._client._call(api.datapool_summary(label))
+        return self._client._run(api.datapool_summary(label))
 
 
 class AsyncDatapools(_AsyncResource):
@@ -313,8 +327,8 @@ class AsyncDatapools(_AsyncResource):
 
     async def push(self, label: str, values: Mapping[str, Any], *, priority: int = 0) -> DatapoolEntry:
         """Add an item to a datapool."""
-        return await self._client._call(api.push_datapool_entry(label, values, priority))
+        return await self._client._run(api.push_datapool_entry(label, values, priority))
 
     async def summary(self, label: str) -> DatapoolSummary:
         """How many items of a datapool are pending, processing, done…"""
-        return await self._client._call(api.datapool_summary(label))
+        return await self._client._run(api.datapool_summary(label))

@@ -1,28 +1,33 @@
-"""One retry policy for both transports, built on tenacity.
+"""When to send a request again, and how long to wait first: a pure decision, no I/O, no clock.
 
-What may be sent again is a decision about the *error*, not the transport, so it lives here once:
+Every call of the client passes through one retry loop (:func:`._engine.run`), and that loop asks
+:func:`decide` after each failure. The decision reads only its arguments (the policy, how many retries
+the call has had, the error, the seconds spent, a random draw), so the tests check every branch with
+plain values. What may be sent again is a decision about the *error* and the request, not the transport:
 
-* a request that never left (:class:`MaestroConnectError`) is always safe to send again;
-* an idempotent request (reads, updates that set a value) is also retried after a timeout, a broken
-  connection, 429, 502, 503 and 504, and the login after any 5xx (a second login is harmless);
-* a request that creates something (a task) is never sent again blindly after it may have reached the
-  server: the caller resolves that ambiguity (see ``tasks.create(idempotency_key=...)``); when it is the
-  login before it that failed, the request was never sent, and it goes again like an idempotent one.
+* a request that never left (:class:`MaestroConnectError`) is always safe to send again, and so is one
+  the server refused with 429 (it did not act);
+* an idempotent request (a read, an update that sets a value) also after a timeout, a broken
+  connection, 502, 503 or 504; a 500 may mean the server acted, or will fail alike again, so only a
+  request marked ``safe`` (the login, the lookup after a lost create) is sent again after one;
+* a request that creates something (a task) never blindly after it may have reached the server: the
+  operation resolves that ambiguity itself (``tasks.create(idempotency_key=...)`` looks the task up) and
+  then asks for another attempt from the same budget.
 
-Waits grow exponentially with jitter; a ``Retry-After`` from the server wins, up to a cap. Both the
-number of attempts and the total time are bounded.
+Waits grow exponentially with jitter; a ``Retry-After`` from the server wins, up to a cap. The budget is
+per call, whatever the call is made of: attempts in all (``max_attempts``, the connection's
+``max_retries`` + 1) and seconds in all (``max_total_seconds``).
+
+tenacity is not used: its loop owns the sleeping and the attempt count, while here the loop must be a
+generator that two drivers run (one sleeps with ``time.sleep``, the other with ``asyncio.sleep``) and a
+create's lookups must spend the create's budget. What is left of it, exponential backoff with jitter, is
+the three lines of :meth:`RetryPolicy.backoff_seconds`.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
-
-import tenacity
 
 from ._errors import (
     MaestroAPIError,
@@ -32,36 +37,46 @@ from ._errors import (
     MaestroTimeout,
     MaestroTransportError,
     RateLimitError,
+    ResponseValidationError,
+    ServerError,
 )
 
-__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "is_retryable"]
-
-log = logging.getLogger("botcity_provider.client")
+__all__ = ["RETRYABLE_STATUSES", "RetryPolicy", "decide", "is_retryable", "is_transient"]
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
-LOGIN_PATH = "/api/v2/workspace/login"
+TRANSIENT = (MaestroTransportError, ServerError, RateLimitError, ResponseValidationError)
 
 
-def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
-    """Say whether sending the same request again is both safe and useful."""
-    if isinstance(exc, MaestroConnectError):
+def is_transient(exc: BaseException) -> bool:
+    """Errors that looking again later may not meet: the network, 5xx, 429, a proxy's page instead of
+    JSON. A wait rides them out by polling again; a refused key or an unknown id is not one of them."""
+    return isinstance(exc, TRANSIENT)
+
+
+def is_retryable(exc: BaseException, *, idempotent: bool, safe: bool = False) -> bool:
+    """Say whether sending the same request again is both safe and useful.
+
+    :param idempotent: sending it twice has the effect of sending it once.
+    :param safe: repeating it is harmless whatever the server did: then even a 500 is worth another try.
+    """
+    if isinstance(exc, MaestroConnectError | RateLimitError):
         return True
-    if not idempotent and not _failed_login(exc):
+    if not idempotent:
         return False
     if isinstance(exc, MaestroTimeout | MaestroConnectionLostError):
         return True
-    if isinstance(exc, MaestroAPIError) and exc.status >= 500 and _failed_login(exc):
-        # Elsewhere a 500 may mean the server acted; logging in again costs only another token.
+    if isinstance(exc, ServerError) and safe:
         return True
     return isinstance(exc, MaestroAPIError) and exc.status in RETRYABLE_STATUSES
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard the client tries before it gives up.
+    """How hard the client tries before it gives up, per call.
 
-    :param max_attempts: attempts in all, the first included (1 turns retries off).
-    :param max_total_seconds: no retry starts if its wait would end after this many seconds.
+    :param max_attempts: attempts in all, the first included (1 turns retries off). A call made of
+        several requests (a create that looks its task up after a lost answer) shares them.
+    :param max_total_seconds: no retry starts if its wait would end after this many seconds of the call.
     :param initial_backoff_seconds: first wait; later waits double, up to ``max_backoff_seconds``.
     :param jitter_seconds: random extra wait, up to this much, so clients do not retry in step.
     :param max_retry_after_seconds: cap on a server's ``Retry-After``.
@@ -78,76 +93,38 @@ class RetryPolicy:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
 
-    def wait_seconds(self, state: tenacity.RetryCallState) -> float:
-        """Seconds to wait before the next attempt: the server's Retry-After, else backoff."""
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, MaestroAPIError) and exc.retry_after is not None:
-            return min(max(exc.retry_after, 0.0), self.max_retry_after_seconds)
-        # wait_exponential and wait_random exist in every tenacity Airflow 2.11 and 3.x may bring.
-        backoff = tenacity.wait_exponential(
-            multiplier=self.initial_backoff_seconds, max=self.max_backoff_seconds
-        ) + tenacity.wait_random(0, self.jitter_seconds)
-        return float(backoff(state))
-
-    def _kwargs(self, idempotent: bool, action: str, server: str) -> dict[str, Any]:
-        def retry_if(state: tenacity.RetryCallState) -> bool:
-            exc = state.outcome.exception() if state.outcome else None
-            return exc is not None and is_retryable(exc, idempotent=idempotent)
-
-        def before_sleep(state: tenacity.RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            # The request that failed is not always the one retried (a login fails before a create):
-            # name it, with the server's host and port, since that is what a user checks first.
-            log.warning(
-                "%s; trying %s again in %.1f s (attempt %d of %d)",
-                failure_of(exc, server),
-                action,
-                state.upcoming_sleep,
-                state.attempt_number + 1,
-                self.max_attempts,
-            )
-
-        return {
-            "stop": tenacity.stop_after_attempt(self.max_attempts)
-            | tenacity.stop_before_delay(self.max_total_seconds),
-            "wait": self.wait_seconds,
-            "retry": retry_if,
-            "before_sleep": before_sleep,
-            "reraise": True,
-        }
-
-    def retrying(
-        self,
-        *,
-        idempotent: bool,
-        action: str,
-        server: str = "",
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> tenacity.Retrying:
-        """A tenacity loop for the blocking client; ``server`` is named in its warnings."""
-        return tenacity.Retrying(sleep=sleep, **self._kwargs(idempotent, action, server))
-
-    def async_retrying(
-        self,
-        *,
-        idempotent: bool,
-        action: str,
-        server: str = "",
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-    ) -> tenacity.AsyncRetrying:
-        """The same loop for the asyncio client."""
-        kwargs = self._kwargs(idempotent, action, server)
-        if sleep is not None:
-            kwargs["sleep"] = sleep
-        return tenacity.AsyncRetrying(**kwargs)
+    def backoff_seconds(self, retry: int, error: BaseException | None, draw: float) -> float:
+        """The wait before retry number ``retry`` (1 for the first): the server's Retry-After, else
+        exponential backoff plus ``draw`` (0 to 1) of the jitter."""
+        if isinstance(error, MaestroAPIError) and error.retry_after is not None:
+            return min(max(error.retry_after, 0.0), self.max_retry_after_seconds)
+        backoff = min(self.initial_backoff_seconds * 2.0 ** (retry - 1), self.max_backoff_seconds)
+        return backoff + draw * self.jitter_seconds
 
 
-def _failed_login(exc: BaseException) -> bool:
-    """True if the error is the login's: then the request it was for was never sent, so even a create
-    may go again."""
-    if isinstance(exc, MaestroAPIError):
-        return exc.path == LOGIN_PATH
-    return isinstance(exc, MaestroTransportError) and exc.action.endswith(LOGIN_PATH)
+def decide(
+    policy: RetryPolicy,
+    *,
+    retries: int,
+    error: BaseException,
+    elapsed: float,
+    retryable: bool,
+    draw: float = 0.0,
+) -> float | None:
+    """Seconds to wait before the next attempt, or None to give up and raise ``error``.
+
+    :param retries: retries the call has had so far.
+    :param retryable: whether this error on this request may be retried at all (:func:`is_retryable`,
+        or an operation that has proved a lost create never happened).
+    :param elapsed: seconds the call has taken so far, its deliberate pauses left out.
+    :param draw: a random number in [0, 1) for the jitter (given, so the decision stays pure).
+    """
+    if not retryable or retries + 1 >= policy.max_attempts:
+        return None
+    wait = policy.backoff_seconds(retries + 1, error, draw)
+    if elapsed + wait > policy.max_total_seconds:
+        return None
+    return wait
 
 
 def failure_of(exc: BaseException | None, server: str = "") -> str:

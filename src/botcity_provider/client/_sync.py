@@ -1,4 +1,4 @@
-"""The blocking client: a ``requests.Session`` driving the shared core."""
+"""The blocking client: a ``requests.Session`` doing the steps of the shared engine (:mod:`._engine`)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import requests
 import urllib3.exceptions
 from pydantic import SecretStr
 from requests_toolbelt import MultipartEncoder
 
-from ._config import DEFAULT_SERVER, DEFAULT_TIMEOUT_SECONDS, ClientConfig, hidden
-from ._core import Call, NeedToken, RawResponse, RequestSpec, build_request, exchange, interpret, login_call
+from ._base import BaseClient
+from ._core import Call, RawResponse, RequestSpec, login_call
+from ._engine import NeedToken, Operation, Sleep, Steps, run
 from ._errors import (
     MaestroConnectError,
     MaestroConnectionLostError,
@@ -28,10 +29,7 @@ from ._errors import (
     MaestroTLSError,
     MaestroTransportError,
 )
-from ._flows import Pause
 from ._resources import Alerts, Artifacts, Datapools, Errors, Tasks
-from ._retry import RetryPolicy
-from ._token import TokenCache, default_token_cache
 
 __all__ = ["MaestroClient"]
 
@@ -40,48 +38,30 @@ log = logging.getLogger("botcity_provider.client")
 CHUNK = 1024 * 1024
 
 
-class MaestroClient:
+class MaestroClient(BaseClient):
     """A Maestro workspace, for blocking code (operators, sensors in poke mode, scripts).
 
     ``client.tasks.create(...)``, ``client.artifacts.upload(...)``… Requests share one connection pool
     and one token per credentials in the process. Use it as a context manager, or call :meth:`close`.
-
-    :param server: Maestro URL; the cloud is ``https://developers.botcity.dev``.
-    :param login: workspace login.
-    :param key: workspace key.
-    :param on_token: called with every token the client obtains (Airflow masks it in logs this way).
+    The parameters are those of :class:`BaseClient`.
     """
 
-    def __init__(
-        self,
-        server: str = DEFAULT_SERVER,
-        login: str = "",
-        key: str | SecretStr = "",
-        *,
-        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
-        verify: bool | str = True,
-        retry: RetryPolicy | None = None,
-        token_cache: TokenCache | None = None,
-        on_token: Callable[[str], None] | None = None,
-        config: ClientConfig | None = None,
-    ) -> None:
-        key = hidden(key)  # a traceback that prints locals then shows stars
-        self.config = config or ClientConfig(
-            server, login, key, timeout_seconds=timeout_seconds, verify=verify, retry=retry or RetryPolicy()
-        )
-        cfg = self.config
-        self._slot = (token_cache or default_token_cache()).slot(cfg.server, cfg.login, cfg.key)
-        self._on_token = on_token
-        self._session = requests.Session()
-        self._session.verify = cfg.verify
-        self.tasks = Tasks(self)
-        self.artifacts = Artifacts(self)
-        self.errors = Errors(self)
-        self.alerts = Alerts(self)
-        self.datapools = Datapools(self)
+    namespaces: ClassVar[dict[str, type[Any]]] = {
+        "tasks": Tasks,
+        "artifacts": Artifacts,
+        "errors": Errors,
+        "alerts": Alerts,
+        "datapools": Datapools,
+    }
+    tasks: Tasks
+    artifacts: Artifacts
+    errors: Errors
+    alerts: Alerts
+    datapools: Datapools
 
-    def __repr__(self) -> str:
-        return f"MaestroClient(server={self.config.server!r}, login={self.config.login!r})"
+    def _open(self) -> None:
+        self._session = requests.Session()
+        self._session.verify = self.config.verify
 
     def __enter__(self) -> MaestroClient:
         return self
@@ -93,59 +73,36 @@ class MaestroClient:
         """Close the connection pool."""
         self._session.close()
 
-    @property
-    def logins(self) -> int:
-        """Logins made so far for these credentials in this process, by any client."""
-        return self._slot.logins
+    def _run(self, operation: Operation[T] | Call[T]) -> T:
+        return self._drive(run(operation, self.config))
 
-    def _call(self, call: Call[T]) -> T:
-        for attempt in self.config.retry.retrying(
-            idempotent=call.idempotent, action=call.action, server=self.config.server
-        ):
-            with attempt:
-                return self._drive(exchange(call, self.config))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _run(self, flow: Generator[Any, Any, T]) -> T:
+    def _drive(self, steps: Steps[T]) -> T:
+        """Do what the engine asks, one step at a time: the whole I/O loop of this client."""
         reply: Any = None
         error: MaestroError | None = None
         while True:
             try:
-                step = flow.throw(error) if error is not None else flow.send(reply)
+                step = steps.throw(error) if error is not None else steps.send(reply)
             except StopIteration as stop:
                 return stop.value  # type: ignore[no-any-return]
             reply, error = None, None
-            if isinstance(step, Pause):
-                time.sleep(step.seconds)
-                continue
             try:
-                reply = self._call(step)
+                if isinstance(step, Sleep):
+                    time.sleep(step.seconds)
+                elif isinstance(step, NeedToken):
+                    reply = self._token(step.refused)
+                else:
+                    reply = self._send(step)
             except MaestroError as exc:
                 error = exc
 
-    def _drive(self, flow: Generator[NeedToken | RequestSpec, Any, T]) -> T:
-        reply: Any = None
-        while True:
-            try:
-                step = flow.send(reply)
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            reply = self._token(step.refused) if isinstance(step, NeedToken) else self._send(step)
-
     def _token(self, refused: SecretStr | None) -> SecretStr:
-        max_age = self.config.token_max_age_seconds
-        token = self._slot.usable(max_age_seconds=max_age, refused=refused)
-        if token is not None:
-            return token
-        with self._slot.thread_lock:
-            token = self._slot.usable(max_age_seconds=max_age, refused=refused)
-            if token is None:
-                call = login_call(self.config)
-                raw = self._send(build_request(self.config, call, None))
-                token = interpret(call, raw, (self.config.key,)).access_token
-                self._slot.store(token)
-                if self._on_token is not None:
-                    self._on_token(token.get_secret_value())
+        token = self._usable_token(refused)
+        if token is None:
+            with self._slot.thread_lock:  # threads that need a token at once share one login
+                token = self._usable_token(refused)
+                if token is None:
+                    token = self._logged_in(self._drive(run(login_call(self.config), self.config)))
         return token
 
     def _send(self, spec: RequestSpec) -> RawResponse:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import SecretStr
 
 from botcity_provider.client import DEFAULT_SERVER, ClientConfig, RetryPolicy, ValidationError
-from botcity_provider.client._config import base_url, has_userinfo
+from botcity_provider.client.checks import base_url, has_userinfo
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Connection

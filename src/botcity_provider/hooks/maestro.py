@@ -1,37 +1,31 @@
-"""MaestroHook: an Airflow connection turned into a Maestro client, plus the waiting and stopping
-that every operator shares."""
+"""MaestroHook: an Airflow connection turned into a Maestro client (blocking or asyncio).
+
+Only the bridge from connection to client lives here; waiting is :mod:`botcity_provider._waiting`, the
+errors a Maestro task fails an Airflow task with are :mod:`botcity_provider._failures` (re-exported here,
+where users import them from).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
-from collections.abc import Collection, Mapping
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pydantic
 from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseHook, mask_secret
 
-from botcity_provider._events import classify, stop_action
-from botcity_provider._intervals import clamped_interval
-from botcity_provider._progress import ProgressLog, describe, stop_report
+from botcity_provider._defaults import DEFAULT_CONN_ID
+from botcity_provider._failures import MaestroTaskFailedError, MaestroTaskTimeoutError
+from botcity_provider._progress import stop_report
 from botcity_provider.client import (
     AsyncMaestroClient,
     AuthenticationError,
     ClientConfig,
     MaestroClient,
     MaestroError,
-    MaestroTransportError,
-    RateLimitError,
-    ResponseValidationError,
     RetryPolicy,
-    ServerError,
     Task,
-    TaskError,
 )
-from botcity_provider.client import _validate as check
 from botcity_provider.hooks._connection import (
     ConnectionFields,
     client_config,
@@ -42,78 +36,7 @@ from botcity_provider.hooks._connection import (
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Connection
 
-__all__ = [
-    "MaestroHook",
-    "MaestroTaskFailedError",
-    "MaestroTaskTimeoutError",
-    "check_readable_file",
-    "check_task_arguments",
-    "check_task_id",
-    "is_transient",
-    "task_of_event",
-]
-
-TRANSIENT = (MaestroTransportError, ServerError, RateLimitError, ResponseValidationError)
-
-
-def check_task_arguments(
-    activity_label: object, parameters: object, priority: object, min_execution_date: object
-) -> None:
-    """Refuse bad task arguments before any request (raises the client's ValidationError)."""
-    check.activity_label(activity_label)
-    check.json_parameters(parameters)
-    check.priority(priority)
-    check.min_execution_date(min_execution_date)
-
-
-def check_task_id(value: object) -> int:
-    """A Maestro task id from an int or its text (as templates render it)."""
-    return check.task_id(value)
-
-
-def check_readable_file(value: object) -> Path:
-    """A path to a regular file this process can read."""
-    return check.readable_file(value)
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Errors a wait rides out by polling again later: the network, 5xx, 429, a proxy's page."""
-    return isinstance(exc, TRANSIENT)
-
-
-def task_of_event(snapshot: Mapping[str, Any] | None) -> Task | None:
-    """The task a wait's event carries, checked like a server's answer; None if it carries none.
-
-    :raises AirflowException: the snapshot is not a Maestro task (an event from another version, say).
-    """
-    if not snapshot:
-        return None
-    try:
-        return Task.model_validate(snapshot)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "task"
-        raise AirflowException(
-            f"Waiting for the Maestro task ended strangely: the event's task is not a Maestro task "
-            f"({where}: {first['msg']})"
-        ) from exc
-
-
-class MaestroTaskFailedError(AirflowException):
-    """The Maestro task ended in a way the Airflow task does not count as success.
-
-    :param task: the final Maestro task.
-    :param errors: the errors the bot reported for it, newest first.
-    """
-
-    def __init__(self, message: str, task: Task | None = None, errors: Collection[TaskError] = ()) -> None:
-        super().__init__(message)
-        self.task = task
-        self.errors = list(errors)
-
-
-class MaestroTaskTimeoutError(AirflowException):
-    """The Maestro task did not end before the deadline the Airflow task set."""
+__all__ = ["MaestroHook", "MaestroTaskFailedError", "MaestroTaskTimeoutError"]
 
 
 class MaestroHook(BaseHook):
@@ -130,7 +53,7 @@ class MaestroHook(BaseHook):
     """
 
     conn_name_attr = "maestro_conn_id"
-    default_conn_name = "botcity_maestro_default"
+    default_conn_name = DEFAULT_CONN_ID
     conn_type = "botcity"
     hook_name = "BotCity Maestro"
 
@@ -182,8 +105,6 @@ class MaestroHook(BaseHook):
         """The hook's blocking client."""
         return MaestroClient(config=self.config, on_token=mask_secret)
 
-    get_client = get_conn
-
     async def get_async_client(self) -> AsyncMaestroClient:
         """An asyncio client; the connection is looked up without blocking the event loop.
 
@@ -217,96 +138,12 @@ class MaestroHook(BaseHook):
             return False, str(exc)
         return True, f"Logged in to {self.config.server} as {self.config.login!r} and listed tasks."
 
-    def wait_for_task(
-        self,
-        task: Task | int,
-        *,
-        success_statuses: Collection[str],
-        poll_interval_seconds: float,
-        deadline_at: float | None,
-        progress: ProgressLog | None = None,
-    ) -> Task:
-        """Poll until the task ends and return it; transient errors only delay the next poll.
-
-        Given a :class:`Task` just read (the answer to a create or restart), that is the first look:
-        no request is made for it.
-
-        :raises MaestroTaskTimeoutError: the deadline (epoch seconds) passed first.
-        """
-        poll_interval_seconds = clamped_interval(poll_interval_seconds)
-        progress = progress or ProgressLog()
-        task_id = task.id if isinstance(task, Task) else task
-        seen = task if isinstance(task, Task) else self._poll(task_id)
-        last = seen
-        while True:
-            if seen is not None:
-                last = seen
-                if (line := progress.change(seen)) is not None:
-                    self.log.info("%s", line)
-                if classify(str(seen.state), seen.finish_status, success_statuses) is not None:
-                    return seen
-            if deadline_at is not None and time.time() + poll_interval_seconds > deadline_at:
-                raise MaestroTaskTimeoutError(
-                    f"Maestro task {task_id} did not finish before the deadline; last seen: "
-                    + (describe(last) if last is not None else "unknown")
-                )
-            time.sleep(poll_interval_seconds)
-            seen = self._poll(task_id)
-
-    def _poll(self, task_id: int) -> Task | None:
-        try:
-            return self.client.tasks.get(task_id)
-        except MaestroError as exc:
-            if not is_transient(exc):
-                raise
-            self.log.warning("Could not read Maestro task %s, trying again: %s", task_id, exc)
-            return None
-
     def stop_task(self, task_id: int, *, force: bool = False, grace_seconds: float = 0.0) -> Task:
-        """Stop a task the kindest way its state allows; a task that already ended is left alone.
-
-        A queued task is cancelled. A running one is asked to stop (interrupt) and, if it has not
-        stopped after ``grace_seconds`` or ``force`` is set, killed. Logs what it found and did.
-        """
-        tasks = self.client.tasks
-        before = task = tasks.get(task_id)
-        action = stop_action(str(task.state), force=force)
-        done: list[str] = []
-        if action == "cancel":
-            task, done = tasks.cancel(task_id), ["cancelled"]
-        elif action == "kill":
-            task, done = tasks.kill(task_id), ["killed"]
-        elif action == "interrupt":
-            task, done = self._interrupt(task_id, grace_seconds)
-        self.log.info("%s", stop_report(before, done, task))
-        return task
-
-    def _interrupt(self, task_id: int, grace_seconds: float) -> tuple[Task, list[str]]:
-        """Ask a running task to stop; kill it if it still runs after the grace period."""
-        tasks = self.client.tasks
-        task = tasks.interrupt(task_id)
-        deadline = time.monotonic() + grace_seconds
-        while not task.is_terminal and time.monotonic() < deadline:
-            time.sleep(min(1.0, max(deadline - time.monotonic(), 0.0)))
-            task = tasks.get(task_id)
-        if task.is_terminal:
-            return task, ["asked to stop"]
-        return tasks.kill(task_id), ["asked to stop", f"killed after {grace_seconds:.0f} s"]
-
-    def failure(self, task: Task) -> MaestroTaskFailedError:
-        """The error that fails an Airflow task for this Maestro task, with the bot's own errors."""
-        errors = self._errors_of(task.id)
-        lines = [f"{describe(task)}.", f"See {self.portal_url(task.id)}"]
-        for entry in errors[:5]:
-            lines.append(f"  bot error {entry.type or 'Error'}: {entry.message or ''}".rstrip())
-        return MaestroTaskFailedError("\n".join(lines), task, errors)
-
-    def _errors_of(self, task_id: int) -> list[TaskError]:
-        try:
-            return list(self.client.errors.list(task_id).content)
-        except MaestroError as exc:
-            self.log.warning("Could not read the errors of Maestro task %s: %s", task_id, exc)
-            return []
+        """Stop a task the kindest way its state allows (see the client's ``tasks.stop``); log what it
+        found and did, and return the task as it is now."""
+        stopped = self.client.tasks.stop(task_id, force=force, grace_seconds=grace_seconds)
+        self.log.info("%s", stop_report(stopped.before, stopped.actions, stopped.after))
+        return stopped.after
 
 
 def _masked(conn: Connection) -> ConnectionFields:

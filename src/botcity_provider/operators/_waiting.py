@@ -1,8 +1,9 @@
-"""What every operator that waits for a Maestro task shares: the link, the wait (deferred or polled),
-the end of the wait, and stopping the task when Airflow gives up on it.
+"""The base of the operators that wait for a Maestro task (create, restart): the wait (deferred or
+polled), the end of the wait, and stopping the task when Airflow gives up on it.
 
-Light at import time on purpose: DAG files import the operators, so the hook, the trigger and the
-client are imported inside methods, when a task runs.
+What they share with the sensor (hook, link, hand-off to the trigger) is :mod:`botcity_provider._waiting`.
+Light at import time on purpose: DAG files import the operators, so the hook, the trigger and the client
+are imported inside methods, when a task runs.
 """
 
 from __future__ import annotations
@@ -10,38 +11,31 @@ from __future__ import annotations
 import time
 from collections.abc import Collection
 from datetime import timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, conf
+from airflow.providers.common.compat.sdk import BaseOperator
 
-from botcity_provider._events import TaskEvent, classify, normalize_statuses, validate_event
-from botcity_provider._failures import fails_fast, wait_error
+from botcity_provider._defaults import DEFAULT_CONN_ID
+from botcity_provider._events import classify, normalize_statuses, task_of_event
+from botcity_provider._failures import MaestroTaskTimeoutError, fails_fast, task_failure, wait_error
 from botcity_provider._intervals import DEFAULT_POLL_INTERVAL_SECONDS, seconds
 from botcity_provider._intervals import poll_interval as checked_interval
-from botcity_provider.links.maestro import MAESTRO_TASK_ID_KEY, MaestroTaskLink, publish_link, remember_link
+from botcity_provider._waiting import MaestroWaitMixin, default_deferrable, wait_for_task
+from botcity_provider.links.maestro import MAESTRO_TASK_ID_KEY, MaestroTaskLink
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
     from botcity_provider.client import Task
-    from botcity_provider.hooks.maestro import MaestroHook
 
 __all__ = ["MaestroWaitingOperator"]
 
 TRIGGER_FAIL = "__fail__"
-# Our own deadline must fire before Airflow's: then the task is stopped on the way out.
+# Our own deadline must fire before Airflow's execution_timeout: then the task is stopped on the way out.
 DEADLINE_MARGIN_SECONDS = 30.0
-# Tries at stopping a task after giving up on it; the waits between them add up to 11 s at most.
-STOP_ATTEMPTS = 5
 
 
-def default_deferrable() -> bool:
-    """``[operators] default_deferrable``, as every deferrable operator of Airflow reads it."""
-    return bool(conf.getboolean("operators", "default_deferrable", fallback=False))
-
-
-class MaestroWaitingOperator(BaseOperator):
+class MaestroWaitingOperator(MaestroWaitMixin, BaseOperator):
     """Base of the operators that wait for a Maestro task to end (create, restart).
 
     :param maestro_conn_id: the Airflow connection of the Maestro workspace.
@@ -61,7 +55,7 @@ class MaestroWaitingOperator(BaseOperator):
     def __init__(
         self,
         *,
-        maestro_conn_id: str = "botcity_maestro_default",
+        maestro_conn_id: str = DEFAULT_CONN_ID,
         wait_for_completion: bool = True,
         deferrable: bool | None = None,
         poll_interval: float | timedelta = DEFAULT_POLL_INTERVAL_SECONDS,
@@ -78,62 +72,33 @@ class MaestroWaitingOperator(BaseOperator):
         self.timeout = seconds(timeout, "timeout")
         self.success_statuses = normalize_statuses(success_statuses)
         self.cancel_on_kill = cancel_on_kill
-        self._maestro_task_id: int | None = None
+        self._maestro_task_id = None
 
-    @cached_property
-    def hook(self) -> MaestroHook:
-        """The hook, made when first needed (never at DAG parse time)."""
-        from botcity_provider.hooks.maestro import MaestroHook
-
-        return MaestroHook(maestro_conn_id=self.maestro_conn_id)
-
-    def publish(self, context: Context, task_id: int) -> None:
-        """Share the task id and its portal link as soon as the task exists, before any wait."""
-        self._maestro_task_id = task_id
-        url = self.hook.portal_url(task_id)
-        publish_link(self, context, task_id, url)
-        self.log.info("Maestro task %s: %s", task_id, url)
-
-    def wait(self, context: Context, task: Task) -> Task | None:
-        """Wait for the task to end: return it, or defer (raising TaskDeferred) and return nothing."""
+    def wait(self, context: Context, task: Task) -> Task:
+        """Wait for the task to end and return it, or defer (raising TaskDeferred)."""
         if not self.wait_for_completion or task.is_terminal:
             return task
         deadline_at = self._deadline_at(context)
         if self.deferrable:
-            self._defer(task, deadline_at)
-        from botcity_provider.hooks.maestro import MaestroTaskTimeoutError
-
+            self.defer_to_trigger(
+                task.id,
+                interval=self.poll_interval,
+                deadline_at=deadline_at,
+                activity_label=task.activity_label,
+                cancel_on_kill=self.cancel_on_kill,
+            )
         try:
-            return self.hook.wait_for_task(
+            return wait_for_task(
+                self.hook.client,
                 task,
                 success_statuses=self.success_statuses,
                 poll_interval_seconds=self.poll_interval,
                 deadline_at=deadline_at,
+                logger=self.log,
             )
         except MaestroTaskTimeoutError:
             self._stop_after_giving_up(task.id, "the timeout passed")
             raise
-
-    def _defer(self, task: Task, deadline_at: float | None) -> None:
-        from botcity_provider.triggers.maestro import MaestroTaskTrigger
-
-        trigger = MaestroTaskTrigger(
-            maestro_conn_id=self.maestro_conn_id,
-            maestro_task_id=task.id,
-            poll_interval_seconds=self.poll_interval,
-            deadline_at=deadline_at,
-            success_statuses=self.success_statuses,
-            activity_label=task.activity_label,
-            cancel_on_kill=self.cancel_on_kill,
-        )
-        # Airflow's own limit comes after ours, as a backstop.
-        limit = (
-            None
-            if deadline_at is None
-            else timedelta(seconds=deadline_at - time.time() + 2 * DEADLINE_MARGIN_SECONDS)
-        )
-        self.log.info("Waiting for Maestro task %s in the triggerer", task.id)
-        self.defer(trigger=trigger, method_name="execute_complete", timeout=limit)
 
     def _deadline_at(self, context: Context) -> float | None:
         """The earliest of our ``timeout`` and Airflow's ``execution_timeout``, as epoch seconds."""
@@ -150,22 +115,13 @@ class MaestroWaitingOperator(BaseOperator):
     @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> int:
         """Resume after the trigger: check its event, then succeed or fail with what Maestro said."""
-        try:
-            checked: TaskEvent = validate_event(event)
-        except ValueError as exc:
-            raise AirflowException(f"Waiting for the Maestro task ended strangely: {exc}") from exc
+        checked = self.resumed(event)
         task_id = checked["maestro_task_id"]
-        self._maestro_task_id = task_id
-        remember_link(self, self.hook.portal_url(task_id))
         if checked["status"] == "timeout":
             self._stop_after_giving_up(task_id, "the deadline passed")
-            from botcity_provider.hooks.maestro import MaestroTaskTimeoutError
-
             raise MaestroTaskTimeoutError(checked["message"])
         if checked["status"] == "error":
             raise wait_error(checked)
-        from botcity_provider.hooks.maestro import task_of_event
-
         task = task_of_event(checked["task"]) or self.hook.client.tasks.get(task_id)
         return self.finish(task)
 
@@ -178,7 +134,7 @@ class MaestroWaitingOperator(BaseOperator):
         if not self.wait_for_completion:
             # Its outcome is not ours to judge, even if a fast bot ended before we learned the task id.
             return task.id
-        raise self.hook.failure(task)
+        raise task_failure(self.hook, task)
 
     def on_kill(self) -> None:
         """Stop the Maestro task when Airflow kills this one (best effort: a failure is only logged)."""
@@ -198,17 +154,9 @@ class MaestroWaitingOperator(BaseOperator):
         if not self.cancel_on_kill:
             self.log.warning("Leaving Maestro task %s running (%s; cancel_on_kill is off)", task_id, why)
             return
-        from botcity_provider.hooks.maestro import is_transient
-
         self.log.warning("Stopping Maestro task %s: %s", task_id, why)
-        # Nothing retries this for us, and stopping is safe to repeat: it reads the state before it acts.
-        for attempt in range(1, STOP_ATTEMPTS + 1):
-            try:
-                self.hook.stop_task(task_id, force=True)
-                return
-            except Exception as exc:  # the task is failing already; a second error must not hide the first
-                if attempt == STOP_ATTEMPTS or not is_transient(exc):
-                    self.log.warning("Could not stop Maestro task %s", task_id, exc_info=True)
-                    return
-                self.log.warning("Could not stop Maestro task %s yet, trying again: %s", task_id, exc)
-                time.sleep(min(2.0 ** (attempt - 1), 4.0))
+        try:
+            # One call: the client retries what is worth retrying, within its retry budget.
+            self.hook.stop_task(task_id, force=True)
+        except Exception:  # the task is failing already; a second error must not hide the first
+            self.log.warning("Could not stop Maestro task %s", task_id, exc_info=True)

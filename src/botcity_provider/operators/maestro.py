@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator, ResumableJobMixin
 
+from botcity_provider._defaults import DEFAULT_CONN_ID
 from botcity_provider._events import classify
-from botcity_provider._failures import fails_fast
+from botcity_provider._failures import bad_input, fails_fast
 from botcity_provider._intervals import seconds
+from botcity_provider._waiting import checked_task_id
 from botcity_provider.links.maestro import MaestroTaskLink, forget_link, publish_link
 from botcity_provider.operators._waiting import MaestroWaitingOperator
 
@@ -34,11 +36,6 @@ __all__ = [
 ]
 
 TASK_STATE_KEY = "maestro_task_id"
-
-
-def _bad_input(exc: Exception) -> AirflowFailException:
-    # Retrying cannot fix a bad argument: fail at once, without using up the retries.
-    return AirflowFailException(f"Invalid argument for BotCity Maestro: {exc}")
 
 
 class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
@@ -87,31 +84,31 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
             # Airflow 3.3's task state would reconnect all the same; set here, not passed, because
             # the stand-in below 3.3 warns about an explicit ``durable``.
             self.durable = False
+        # The task as last read (created, taken over, or its status checked): no need to ask again.
         self._latest: Task | None = None
-        self._ended: Task | None = None
-        self._result: int | None = None
 
     @fails_fast
     def execute(self, context: Context) -> int:
-        """Check the rendered arguments, then create (or take over) the task and wait for it."""
+        """Check the rendered arguments, create (or take over) the task, wait for it, and judge it."""
         forget_link(self)
         self._check_arguments()
         result = self.execute_resumable(context)
-        # When it takes over a running task, the mixin returns what poll_until_complete returns: nothing.
         if result is None:
-            result = self._result
+            # Taking over a running task, the mixin returns what poll_until_complete does: nothing.
+            return self.get_job_result(self._maestro_task_id, context)
         return int(result)
 
     def _check_arguments(self) -> None:
-        from botcity_provider.client import ValidationError
-        from botcity_provider.hooks.maestro import check_task_arguments
+        from botcity_provider.client import ValidationError, checks
 
         if isinstance(self.priority, str) and self.priority.strip().lstrip("-").isdigit():
             self.priority = int(self.priority)
         try:
-            check_task_arguments(self.activity_label, self.parameters, self.priority, self.min_execution_date)
+            checks.task_arguments(
+                self.activity_label, self.parameters, self.priority, self.min_execution_date
+            )
         except ValidationError as exc:
-            raise _bad_input(exc) from exc
+            raise bad_input(exc) from exc
 
     def submit_job(self, context: Context) -> int:
         """Take over the task an earlier try created, or create one; publish it either way."""
@@ -174,22 +171,21 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         return classify(state, finish or None, self.success_statuses) == "success"
 
     def poll_until_complete(self, external_id: Any, context: Context) -> None:
-        """Wait for the task (defer to the triggerer, or poll here); raise if it ended badly."""
+        """Wait for the task to end: defer to the triggerer, or poll here."""
         task_id = int(external_id)
-        if self._maestro_task_id != task_id:
-            self.publish(context, task_id)
-        self._ended = self.wait(context, self._fresh(task_id))
-        self._result = self.finish(self._ended) if self._ended is not None else task_id
+        self._publish_once(context, task_id)
+        self._latest = self.wait(context, self._fresh(task_id))
 
     def get_job_result(self, external_id: Any, context: Context) -> int:
-        """The task id; for a task an earlier try saw succeed, checked and published first."""
-        if self._result is not None:
-            return self._result
+        """The task id if the task ended well (or if we were not to wait); else raise with Maestro's words."""
         task_id = int(external_id)
+        self._publish_once(context, task_id)
+        return self.finish(self._fresh(task_id))
+
+    def _publish_once(self, context: Context, task_id: int) -> None:
+        """Publish a task submit_job did not: one an earlier try created, found in Airflow's task state."""
         if self._maestro_task_id != task_id:
             self.publish(context, task_id)
-        self._ended = self._fresh(task_id)
-        return self.finish(self._ended)
 
     def _fresh(self, task_id: int) -> Task:
         """The task as submit_job or the status check just read it (no need to ask again), else read now."""
@@ -218,12 +214,11 @@ class MaestroRestartTaskOperator(MaestroWaitingOperator):
     def execute(self, context: Context) -> int:
         """Restart the task, then wait for it as the create operator does."""
         forget_link(self)
-        task_id = _task_id(self.maestro_task_id)
+        task_id = checked_task_id(self.maestro_task_id)
         task = self.hook.client.tasks.restart(task_id)
         self.log.info("Restarted Maestro task %s", task_id)
         self.publish(context, task_id)
-        ended = self.wait(context, task)
-        return self.finish(ended) if ended is not None else task_id
+        return self.finish(self.wait(context, task))
 
 
 class MaestroCancelTaskOperator(BaseOperator):
@@ -245,7 +240,7 @@ class MaestroCancelTaskOperator(BaseOperator):
         maestro_task_id: int | str,
         force: bool = False,
         grace_period: float | timedelta = 60.0,
-        maestro_conn_id: str = "botcity_maestro_default",
+        maestro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -260,7 +255,7 @@ class MaestroCancelTaskOperator(BaseOperator):
         from botcity_provider.hooks.maestro import MaestroHook
 
         forget_link(self)
-        task_id = _task_id(self.maestro_task_id)
+        task_id = checked_task_id(self.maestro_task_id)
         hook = MaestroHook(maestro_conn_id=self.maestro_conn_id)
         publish_link(self, context, task_id, hook.portal_url(task_id))
         # The hook logs what it found and did, and the task's state and finish status after it.
@@ -294,7 +289,7 @@ class MaestroUploadArtifactOperator(BaseOperator):
         path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
         name: str | None = None,
         require_queued: bool = False,
-        maestro_conn_id: str = "botcity_maestro_default",
+        maestro_conn_id: str = DEFAULT_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -325,8 +320,7 @@ class MaestroUploadArtifactOperator(BaseOperator):
         return ids
 
     def _checked_files(self) -> tuple[int, list[Path]]:
-        from botcity_provider.client import ValidationError
-        from botcity_provider.hooks.maestro import check_readable_file
+        from botcity_provider.client import ValidationError, checks
 
         paths = (
             [self.path]
@@ -334,11 +328,11 @@ class MaestroUploadArtifactOperator(BaseOperator):
             else list(self.path)
         )
         if self.name is not None and len(paths) != 1:
-            raise _bad_input(ValueError("name: give a name only when uploading one file"))
+            raise bad_input(ValueError("name: give a name only when uploading one file"))
         try:
-            return _task_id(self.maestro_task_id), [check_readable_file(path) for path in paths]
+            return checked_task_id(self.maestro_task_id), [checks.readable_file(path) for path in paths]
         except ValidationError as exc:
-            raise _bad_input(exc) from exc
+            raise bad_input(exc) from exc
 
     def _check_queued(self, task: Task, when: str) -> None:
         """Warn, or fail with ``require_queued``, if the task's bot may have started without the files."""
@@ -354,13 +348,3 @@ class MaestroUploadArtifactOperator(BaseOperator):
             # A retry cannot help: the bot has started, or ended, without them.
             raise AirflowFailException(f"{message} (require_queued is set)")
         self.log.warning("%s", message)
-
-
-def _task_id(value: object) -> int:
-    from botcity_provider.client import ValidationError
-    from botcity_provider.hooks.maestro import check_task_id
-
-    try:
-        return check_task_id(value)
-    except ValidationError as exc:
-        raise _bad_input(exc) from exc

@@ -7,28 +7,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Sequence
-from datetime import timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseSensorOperator
+from airflow.providers.common.compat.sdk import BaseSensorOperator
 
-from botcity_provider._events import classify, normalize_statuses, validate_event
-from botcity_provider._failures import fails_fast, wait_error
+from botcity_provider._defaults import DEFAULT_CONN_ID
+from botcity_provider._events import classify, normalize_statuses, task_of_event
+from botcity_provider._failures import fails_fast, task_failure, wait_error
 from botcity_provider._intervals import poll_interval
-from botcity_provider.links.maestro import MaestroTaskLink, forget_link, publish_link, remember_link
-from botcity_provider.operators._waiting import default_deferrable
+from botcity_provider._waiting import MaestroWaitMixin, checked_task_id, default_deferrable
+from botcity_provider.links.maestro import MaestroTaskLink, forget_link
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
     from botcity_provider.client import Task
-    from botcity_provider.hooks.maestro import MaestroHook
 
 __all__ = ["MaestroTaskSensor"]
 
 
-class MaestroTaskSensor(BaseSensorOperator):
+class MaestroTaskSensor(MaestroWaitMixin, BaseSensorOperator):
     """Succeed when a Maestro task finishes with a success status; fail if it ends otherwise.
 
     Works in ``poke`` and ``reschedule`` mode, and deferrable (the same trigger as the operators,
@@ -53,7 +51,7 @@ class MaestroTaskSensor(BaseSensorOperator):
         *,
         maestro_task_id: int | str,
         success_statuses: Collection[str] | None = None,
-        maestro_conn_id: str = "botcity_maestro_default",
+        maestro_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
@@ -69,32 +67,15 @@ class MaestroTaskSensor(BaseSensorOperator):
         self.success_statuses = normalize_statuses(success_statuses)
         self.maestro_conn_id = maestro_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self._published: int | None = None
+        self._maestro_task_id = None
         self._last: Task | None = None
-
-    @cached_property
-    def hook(self) -> MaestroHook:
-        """The hook, made when first needed."""
-        from botcity_provider.hooks.maestro import MaestroHook
-
-        return MaestroHook(maestro_conn_id=self.maestro_conn_id)
-
-    def _task_id(self) -> int:
-        from botcity_provider.client import ValidationError
-        from botcity_provider.hooks.maestro import check_task_id
-
-        try:
-            return check_task_id(self.maestro_task_id)
-        except ValidationError as exc:
-            raise AirflowFailException(f"Invalid argument for BotCity Maestro: {exc}") from exc
 
     def _read(self, context: Context) -> Task:
         from botcity_provider._progress import describe
 
-        task_id = self._task_id()
-        if self._published != task_id:  # once per process: each reschedule-mode poke publishes again
-            publish_link(self, context, task_id, self.hook.portal_url(task_id))
-            self._published = task_id
+        task_id = checked_task_id(self.maestro_task_id)
+        if self._maestro_task_id != task_id:  # once per process: each reschedule-mode poke publishes again
+            self.publish(context, task_id)
         task = self._last = self.hook.client.tasks.get(task_id)
         self.log.info("%s", describe(task))
         return task
@@ -105,8 +86,7 @@ class MaestroTaskSensor(BaseSensorOperator):
 
         A look that fails transiently (network, 5xx, 429) counts as "still runs": the next poke looks again.
         """
-        from botcity_provider.client import MaestroError
-        from botcity_provider.hooks.maestro import is_transient
+        from botcity_provider.client import MaestroError, is_transient
 
         try:
             task = self._read(context)
@@ -117,7 +97,7 @@ class MaestroTaskSensor(BaseSensorOperator):
             return False
         outcome = classify(str(task.state), task.finish_status, self.success_statuses)
         if outcome == "failure":
-            raise self.hook.failure(task)
+            raise task_failure(self.hook, task)
         return outcome == "success"
 
     def execute(self, context: Context) -> Any:
@@ -127,39 +107,22 @@ class MaestroTaskSensor(BaseSensorOperator):
             return super().execute(context)
         if self.poke(context):
             return None
-        from botcity_provider.triggers.maestro import MaestroTaskTrigger
-
-        deadline_at = time.time() + self.timeout if self.timeout else None
-        trigger = MaestroTaskTrigger(
-            maestro_conn_id=self.maestro_conn_id,
-            maestro_task_id=self._task_id(),
-            poll_interval_seconds=self.poke_interval,
-            deadline_at=deadline_at,
-            success_statuses=self.success_statuses,
-            # Known from the look just taken: the wait joins the task listings from its first poll.
+        self.defer_to_trigger(
+            checked_task_id(self.maestro_task_id),
+            interval=self.poke_interval,
+            deadline_at=time.time() + self.timeout if self.timeout else None,
             activity_label=self._last.activity_label if self._last else None,
         )
-        limit = None if deadline_at is None else timedelta(seconds=self.timeout + 60)
-        self.defer(trigger=trigger, method_name="execute_complete", timeout=limit)
-        return None
 
     @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> None:
         """Resume after the trigger: succeed, or fail with what Maestro said."""
-        try:
-            checked = validate_event(event)
-        except ValueError as exc:
-            raise AirflowException(f"Waiting for the Maestro task ended strangely: {exc}") from exc
-        remember_link(self, self.hook.portal_url(checked["maestro_task_id"]))
+        checked = self.resumed(event)
         if checked["status"] == "success":
             self.log.info("%s", checked["message"])
             return
-        if checked["status"] == "failure" and checked["task"]:
-            from botcity_provider.hooks.maestro import task_of_event
-
-            task = task_of_event(checked["task"])
-            if task is not None:
-                raise self.hook.failure(task)
+        if checked["status"] == "failure" and (task := task_of_event(checked["task"])) is not None:
+            raise task_failure(self.hook, task)
         from airflow.providers.common.compat.sdk import AirflowSensorTimeout
 
         if checked["status"] == "timeout":

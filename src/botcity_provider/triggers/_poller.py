@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,24 +28,20 @@ from airflow.providers.common.compat.sdk import AirflowFailException
 
 from botcity_provider._failures import is_permanent
 from botcity_provider._intervals import clamped_interval
-from botcity_provider._progress import ProgressLog, describe
+from botcity_provider._progress import ProgressLog
 from botcity_provider.client import (
     AsyncMaestroClient,
     MaestroError,
     NotFoundError,
     RateLimitError,
-    ResponseValidationError,
-    ServerError,
     Task,
+    is_transient,
 )
-from botcity_provider.client import MaestroTransportError as _Transport
 
 __all__ = ["TaskPoller", "WaitError", "Watch"]
 
 log = logging.getLogger(__name__)
 
-ClientFactory = Callable[[], Awaitable[AsyncMaestroClient]]
-TRANSIENT = (_Transport, ServerError, RateLimitError, ResponseValidationError)
 # Decoding a page is one uninterrupted stretch on the event loop (JSON, then pydantic): about 20 ms for
 # 1000 tasks with small parameters on an idle machine, several times that for big ones or a loaded one.
 # Pages of 250 keep each stretch to a few milliseconds, at one more listing per 250 waits.
@@ -111,11 +107,6 @@ class Watch:
             if item is not None and self._progress.change(item) is not None:
                 yield item
 
-    @staticmethod
-    def describe(task: Task) -> str:
-        """The line a trigger logs for a change."""
-        return describe(task)
-
 
 _REGISTRY: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, TaskPoller]] = (
     weakref.WeakKeyDictionary()
@@ -125,9 +116,8 @@ _REGISTRY: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, TaskPo
 class TaskPoller:
     """Polls the tasks of every wait registered for one connection in one event loop."""
 
-    def __init__(self, conn_id: str, client_factory: ClientFactory | None = None) -> None:
+    def __init__(self, conn_id: str) -> None:
         self.conn_id = conn_id
-        self._factory = client_factory or _hook_client_factory(conn_id)
         self._waiters: set[_Waiter] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -177,7 +167,7 @@ class TaskPoller:
         # Loops again if a wait arrived while the client was closing; stops for good on a failure.
         while self._waiters:
             try:
-                client = await self._factory()
+                client = await self._client()
             except Exception as exc:  # the connection cannot be read: every wait must hear of it
                 # A connection the hook refused stays wrong on a retry; a lookup that failed may not.
                 retryable = not isinstance(exc, AirflowFailException)
@@ -193,6 +183,11 @@ class TaskPoller:
                 return
             finally:
                 await client.aclose()
+
+    async def _client(self) -> AsyncMaestroClient:
+        from botcity_provider.hooks.maestro import MaestroHook
+
+        return await MaestroHook(maestro_conn_id=self.conn_id).get_async_client()
 
     async def _loop(self, client: AsyncMaestroClient) -> None:
         while self._waiters:
@@ -265,10 +260,10 @@ class TaskPoller:
                 gone = f"Maestro task {waiter.task_id} does not exist (any more): {exc}"
                 waiter.offer(WaitError(gone, retryable=False))
                 return
-            except TRANSIENT as exc:
-                log.warning("Could not read Maestro task %s, trying again later: %s", waiter.task_id, exc)
-                return
             except MaestroError as exc:
+                if is_transient(exc):
+                    log.warning("Could not read Maestro task %s, trying again later: %s", waiter.task_id, exc)
+                    return
                 waiter.offer(WaitError(str(exc), retryable=not is_permanent(exc)))
                 return
         self._deliver(waiter, task)
@@ -292,22 +287,4 @@ class TaskPoller:
 def _older(tasks: Iterable[Task], oldest: datetime) -> bool:
     """True once a newest-first page reaches tasks created before the oldest one we wait for."""
     dates = [task.date_creation for task in tasks if task.date_creation is not None]
-    return bool(dates) and min(_aware(moment) for moment in dates) < oldest
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _hook_client_factory(conn_id: str) -> ClientFactory:
-    async def make() -> AsyncMaestroClient:
-        from botcity_provider.hooks.maestro import MaestroHook
-
-        return await MaestroHook(maestro_conn_id=conn_id).get_async_client()
-
-    return make
-
-
-def install(loop: asyncio.AbstractEventLoop, poller: TaskPoller) -> None:
-    """Put a poller in a loop's registry (tests and benchmarks bring their own client factory)."""
-    _REGISTRY.setdefault(loop, {})[poller.conn_id] = poller
+    return bool(dates) and min(dates) < oldest

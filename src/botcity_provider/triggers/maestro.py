@@ -1,10 +1,12 @@
 """MaestroTaskTrigger: waits, in the triggerer, for a Maestro task to end.
 
-It only waits: it never creates or changes a task, but for one act of a user, the kill of the waiting
-Airflow task (Airflow 3.3+), which stops the bot (:meth:`MaestroTaskTrigger.on_kill`). It holds no
-client, token or key (its kwargs are plain JSON: the connection id, the task id, the poll interval and an
-absolute deadline). Every trigger of the same connection in one event loop shares one poller, so a
-thousand waits cost a few task listings per poll, not a thousand requests (see :mod:`._poller`).
+It waits and does not create or change a task, with one exception, on a user's act: when a user kills
+the waiting Airflow task (mark failed or success, clear; Airflow 3.3+ tells triggers so) and
+``cancel_on_kill`` is set, :meth:`MaestroTaskTrigger.on_kill` stops the bot (cancels a queued task,
+kills a running one). It holds no client, token or key (its kwargs are plain JSON: the connection id,
+the task id, the poll interval and an absolute deadline). Every trigger of the same connection in one
+event loop shares one poller, so a thousand waits cost a few task listings per poll, not a thousand
+requests (see :mod:`._poller`).
 """
 
 from __future__ import annotations
@@ -85,25 +87,21 @@ class MaestroTaskTrigger(BaseTrigger):
         if not self.cancel_on_kill:
             return
         await load_off_loop()
-        from botcity_provider._events import stop_action
         from botcity_provider._progress import stop_report
         from botcity_provider.hooks.maestro import MaestroHook
 
         client = await MaestroHook(maestro_conn_id=self.maestro_conn_id).get_async_client()
         try:
-            before = task = await client.tasks.get(self.maestro_task_id)
-            action = stop_action(str(task.state), force=True)
-            done: list[str] = []
-            if action == "cancel":
-                task, done = await client.tasks.cancel(self.maestro_task_id), ["cancelled"]
-            elif action == "kill":
-                task, done = await client.tasks.kill(self.maestro_task_id), ["killed"]
-            self.log.warning("The Airflow task was killed. %s", stop_report(before, done, task))
+            stopped = await client.tasks.stop(self.maestro_task_id, force=True)
         finally:
             await client.aclose()
+        self.log.warning(
+            "The Airflow task was killed. %s", stop_report(stopped.before, stopped.actions, stopped.after)
+        )
 
     async def _wait(self) -> TaskEvent:
         await load_off_loop()
+        from botcity_provider._progress import describe
         from botcity_provider.triggers._poller import TaskPoller, WaitError
 
         task_id = self.maestro_task_id
@@ -113,10 +111,10 @@ class MaestroTaskTrigger(BaseTrigger):
             async with poller.watch(task_id, self.poll_interval_seconds, self.activity_label) as updates:
                 async for task in updates.until(self.deadline_at):
                     last = task.model_dump(mode="json", include=set(TASK_SUMMARY_FIELDS))
-                    self.log.info("%s", updates.describe(task))
+                    self.log.info("%s", describe(task))
                     outcome = classify(str(task.state), task.finish_status, self.success_statuses)
                     if outcome is not None:
-                        return make_event(outcome, task_id, updates.describe(task), last)
+                        return make_event(outcome, task_id, describe(task), last)
         except WaitError as exc:
             self.log.error("Stopped waiting for Maestro task %s: %s", task_id, exc)
             return make_event("error", task_id, str(exc), last, retryable=exc.retryable)

@@ -1,0 +1,152 @@
+"""Builders of the JSON objects the emulator returns (besides tasks): one place for every field spelling.
+
+The spellings come from maestro-api.md §6; where the SDKs disagree both spellings are returned, as that
+document recommends (artifact ``fileName``/``filename``, entry ``dataPoolLabel``/``datapoolLabel``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from botcity_maestro_emulator.timefmt import iso
+
+ENTRY_STATES = ("PENDING", "PROCESSING", "DONE", "ERROR", "TIMEOUT", "CANCELED")
+ENTRY_FINISHED_STATES = ("DONE", "ERROR", "CANCELED")
+ENTRY_UPDATABLE = (
+    "priority",
+    "values",
+    "state",
+    "uniqueKey",
+    "displayValue",
+    "message",
+    "errorType",
+    "retryIndex",
+    "runner",
+    "taskId",
+    "parent",
+    "child",
+)
+DATAPOOL_DEFAULTS: dict[str, Any] = {
+    "name": None,
+    "defaultActivity": None,
+    "consumptionPolicy": "FIFO",
+    "schema": [],
+    "trigger": "NEVER",
+    "autoRetry": True,
+    "maxAutoRetry": 0,
+    "abortOnError": True,
+    "maxErrorsBeforeInactive": 0,
+    "enableProcessingTime": True,
+    "itemMaxProcessingTime": 0,
+    "active": True,
+    "repositoryLabel": "DEFAULT",
+}
+
+
+def new_id() -> str:
+    """Return a string id for alerts, logs entries, errors, datapools and entries (never reused)."""
+    return uuid.uuid4().hex
+
+
+def error_record(
+    task: dict[str, Any], body: dict[str, Any], *, error_id: str, organization: str, at: float
+) -> dict[str, Any]:
+    """Build an error entry (``POST /api/v2/error``) for ``task`` from a request-like ``body``."""
+    return {
+        "id": error_id,
+        "taskId": task["id"],
+        "activityLabel": task["activityLabel"],
+        "automationLabel": task["activityLabel"],
+        "organizationLabel": organization,
+        "type": body.get("type"),
+        "message": body.get("message"),
+        "stackTrace": body.get("stackTrace"),
+        "language": body.get("language"),
+        "tags": body.get("tags") or {},
+        "dateCreation": iso(at),
+        "screenshot": None,
+        "attachments": [],
+    }
+
+
+def artifact_record(
+    artifact_id: int, task: dict[str, Any], name: str, filename: str, *, organization: str, at: float
+) -> dict[str, Any]:
+    """Build artifact metadata; ``size`` is ``None`` until the file is uploaded."""
+    return {
+        "id": artifact_id,
+        "type": "ARTIFACT",
+        "taskId": task["id"],
+        "taskName": task["activityLabel"],
+        "name": name,
+        "fileName": filename,
+        "filename": filename,
+        "storageFileName": f"{artifact_id}-{filename}",
+        "storageFilePath": f"artifacts/{artifact_id}",
+        "organizationId": organization,
+        "organizationLabel": organization,
+        "user": None,
+        "dateCreation": iso(at),
+        "size": None,
+    }
+
+
+def datapool_record(body: dict[str, Any], *, pool_id: str, organization: str, at: float) -> dict[str, Any]:
+    """Build a datapool from a create body; the request's ``defaultAutomation`` is answered as
+    ``defaultActivity``, the spelling of the GET response the SDK reads."""
+    pool = {"id": pool_id, "label": body["label"], **DATAPOOL_DEFAULTS}
+    merge_datapool(pool, body)
+    pool["organizationLabel"] = organization
+    pool["dateCreation"] = iso(at)
+    return pool
+
+
+def merge_datapool(pool: dict[str, Any], body: dict[str, Any]) -> None:
+    """Merge an update body into a datapool, keeping ``schema`` a list (the SDK crashes on ``null``)."""
+    for key in DATAPOOL_DEFAULTS:
+        if key in body:
+            pool[key] = body[key]
+    if "defaultAutomation" in body:
+        pool["defaultActivity"] = body["defaultAutomation"]
+    if not isinstance(pool.get("schema"), list):
+        pool["schema"] = []
+
+
+def entry_record(label: str, body: dict[str, Any], *, entry_id: str, at: float) -> dict[str, Any]:
+    """Build a PENDING datapool entry from a push body."""
+    values = body.get("values")
+    return {
+        "id": entry_id,
+        "dataPoolLabel": label,
+        "datapoolLabel": label,
+        "state": "PENDING",
+        "values": values if isinstance(values, dict) else {},
+        "priority": body.get("priority") or 0,
+        "uniqueKey": body.get("uniqueKey"),
+        "displayValue": body.get("displayValue"),
+        "message": None,
+        "errorType": None,
+        "retryIndex": 0,
+        "runner": None,
+        "taskId": None,
+        "parent": body.get("parent"),
+        "child": body.get("child"),
+        "dateRegister": iso(at),
+        "dateProcessing": None,
+        "dateFinished": None,
+    }
+
+
+def log_record(body: dict[str, Any], *, organization: str, at: float) -> dict[str, Any]:
+    """Build a log definition; its id follows the ``<workspace>-<activityLabel>`` pattern (§4.5)."""
+    label = body["activityLabel"]
+    return {
+        "id": f"{organization}-{label}",
+        "organizationLabel": organization,
+        "label": label,
+        "activityLabel": label,
+        "columns": body["columns"],
+        "repositoryLabel": "DEFAULT",
+        "dateCreation": iso(at),
+    }

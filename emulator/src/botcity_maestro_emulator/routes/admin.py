@@ -1,0 +1,56 @@
+"""The ``/_emulator/`` admin surface: reset, faults, stats, tokens, task schedules.
+
+No auth and never faulted or counted: tests and benchmarks must be able to read the counters through any
+fault profile without disturbing them.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from botcity_maestro_emulator.errors import ApiError
+from botcity_maestro_emulator.routes.common import emulator_of, read_object, reply
+from botcity_maestro_emulator.timefmt import now
+
+router = APIRouter(prefix="/_emulator")
+
+
+@router.post("/reset")
+async def reset(request: Request) -> Response:
+    """Forget every object, token, file and counter; faults go back to the start-up profile."""
+    emulator_of(request).reset()
+    return reply({"reset": True})
+
+
+@router.get("/faults")
+async def get_faults(request: Request) -> Response:
+    """Return the whole live fault profile (with the script entries not yet consumed)."""
+    return reply(emulator_of(request).faults.profile.to_json())
+
+
+@router.post("/faults")
+async def set_faults(request: Request) -> Response:
+    """Merge the given keys into the fault profile and return the whole profile."""
+    patch = await read_object(request)
+    try:
+        return reply(emulator_of(request).faults.configure(patch))
+    except ValueError as exc:
+        raise ApiError(400, str(exc)) from exc
+
+
+@router.get("/stats")
+async def stats(request: Request) -> Response:
+    """Return the counters (see ``docs/emulator.md`` for the exact keys)."""
+    return reply(emulator_of(request).stats_snapshot(now()))
+
+
+@router.get("/tokens")
+async def tokens(request: Request) -> Response:
+    """Return every token issued since start or reset, so hygiene tests can grep logs for them."""
+    return reply(emulator_of(request).tokens())
+
+
+@router.get("/tasks")
+async def tasks(request: Request) -> Response:
+    """Return every task with its internal schedule (epoch seconds, outcome, number of runs)."""
+    return reply(emulator_of(request).tasks.describe_all(now()))

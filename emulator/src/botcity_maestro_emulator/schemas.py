@@ -1,0 +1,239 @@
+"""Validation of request bodies, written from maestro-api.md alone (never shared with the client).
+
+Each parser turns untrusted JSON into a small frozen value or raises a 400 :class:`ApiError` whose message
+starts with the offending field, so a client developer sees at once which field Maestro would reject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botcity_maestro_emulator.errors import ApiError, bad_request
+from botcity_maestro_emulator.timefmt import parse_iso
+
+TASK_STATES = ("START", "RUNNING", "FINISHED", "CANCELED")
+FINISH_STATUSES = ("SUCCESS", "FAILED", "PARTIALLY_COMPLETED")
+OUTCOMES = (*FINISH_STATUSES, "NEVER")
+UPDATABLE_STATES = ("START", "FINISHED", "CANCELED")
+ITEM_KEYS = ("totalItems", "processedItems", "failedItems")
+OVERRIDE_KEY = "_emulator"
+_OVERRIDE_FIELDS = (
+    "outcome",
+    "queue_seconds",
+    "run_seconds",
+    "message",
+    "items",
+    "errors",
+    "ignore_interrupt",
+)
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Per-task behaviour of the emulated bot, read from the reserved ``_emulator`` task parameter."""
+
+    outcomes: tuple[str, ...] = ("SUCCESS",)
+    """Finish status of each run in turn; the last one repeats. ``NEVER`` keeps the run going forever."""
+    queue_seconds: float | None = None
+    """Seconds in START before a runner picks the task up; ``None`` means the server default."""
+    run_seconds: float | None = None
+    """Seconds in RUNNING before the bot finishes; ``None`` means the server default."""
+    message: str | None = None
+    """``finishMessage`` the bot reports."""
+    items: tuple[int, int, int] | None = None
+    """``[total, processed, failed]`` item counts the bot reports."""
+    errors: tuple[str, ...] = ()
+    """Messages the bot reports as error entries when a run ends FAILED."""
+    ignore_interrupt: bool = False
+    """Whether the bot ignores a cooperative interrupt request, as a badly written bot would."""
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """A validated ``POST /api/v2/task`` body."""
+
+    activity_label: str
+    parameters: dict[str, Any]
+    test: bool
+    priority: int
+    not_before_at: float | None
+    """``minExecutionDate`` as epoch seconds: the runner never starts the task earlier."""
+    overrides: Overrides
+
+
+def expect_object(body: Any, where: str = "body") -> dict[str, Any]:
+    """Return ``body`` if it is a JSON object, else raise the 400 a Spring controller would."""
+    if not isinstance(body, dict):
+        raise bad_request(where, "must be a JSON object")
+    return body
+
+
+def is_int(value: Any) -> bool:
+    """Tell JSON integers from booleans, which Python counts as integers."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def optional_str(body: Mapping[str, Any], field: str, default: str | None = None) -> str | None:
+    """Read an optional string field; ``null`` and absence give ``default``."""
+    value = body.get(field)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise bad_request(field, "must be a string")
+    return value
+
+
+def required_str(body: Mapping[str, Any], field: str) -> str:
+    """Read a string field that must be present and not blank."""
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request(field, "must be a non-empty string")
+    return value
+
+
+def priority_of(body: Mapping[str, Any], field: str = "priority") -> int:
+    """Read a Maestro priority: 0 (lowest) to 10 (highest), 0 when absent."""
+    value = body.get(field, 0)
+    if value is None:
+        return 0
+    if not is_int(value) or not 0 <= value <= 10:
+        raise bad_request(field, f"must be an integer from 0 to 10, got {value!r}")
+    return int(value)
+
+
+def choice(body: Mapping[str, Any], field: str, allowed: tuple[str, ...], default: str | None) -> str | None:
+    """Read an enum-valued string field, rejecting values outside ``allowed``."""
+    value = body.get(field, default)
+    if value is None:
+        return None
+    if isinstance(value, str) and value in allowed:
+        return value
+    raise bad_request(field, f"must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def parse_new_task(body: Any) -> NewTask:
+    """Validate a task-creation body: label, parameters, test flag, priority, minimum execution date."""
+    data = expect_object(body)
+    label = required_str(data, "activityLabel")
+    parameters = data.get("parameters")
+    if parameters is None:
+        parameters = {}
+    if not isinstance(parameters, dict):
+        raise bad_request("parameters", "must be a JSON object")
+    test = data.get("test", False)
+    if test is not None and not isinstance(test, bool):
+        raise bad_request("test", "must be a boolean")
+    not_before = optional_str(data, "minExecutionDate")
+    try:
+        not_before_at = None if not_before is None else parse_iso(not_before)
+    except ValueError as exc:
+        raise bad_request("minExecutionDate", f"must be an ISO-8601 date-time, got {not_before!r}") from exc
+    return NewTask(
+        activity_label=label,
+        parameters=parameters,
+        test=bool(test),
+        priority=priority_of(data),
+        not_before_at=not_before_at,
+        overrides=parse_overrides(parameters.get(OVERRIDE_KEY)),
+    )
+
+
+def parse_overrides(value: Any) -> Overrides:
+    """Validate the reserved ``_emulator`` parameter; unknown keys are refused so typos cannot pass."""
+    if value is None:
+        return Overrides()
+    where = f"parameters.{OVERRIDE_KEY}"
+    data = expect_object(value, where)
+    unknown = sorted(set(data) - set(_OVERRIDE_FIELDS))
+    if unknown:
+        raise bad_request(f"{where}.{unknown[0]}", f"unknown key; known keys: {', '.join(_OVERRIDE_FIELDS)}")
+    return Overrides(
+        outcomes=_outcomes(data.get("outcome"), f"{where}.outcome"),
+        queue_seconds=_seconds(data.get("queue_seconds"), f"{where}.queue_seconds"),
+        run_seconds=_seconds(data.get("run_seconds"), f"{where}.run_seconds"),
+        message=optional_str(data, "message"),
+        items=_items(data.get("items"), f"{where}.items"),
+        errors=_strings(data.get("errors"), f"{where}.errors"),
+        ignore_interrupt=_flag(data.get("ignore_interrupt"), f"{where}.ignore_interrupt"),
+    )
+
+
+def parse_task_update(body: Any) -> dict[str, Any]:
+    """Validate a partial task update and keep only the keys Maestro merges (see maestro-api.md §4.2)."""
+    data = expect_object(body)
+    update: dict[str, Any] = {}
+    if "state" in data:
+        update["state"] = choice(data, "state", UPDATABLE_STATES, None)
+    if "finishStatus" in data:
+        update["finishStatus"] = choice(data, "finishStatus", FINISH_STATUSES, None)
+    if "finishMessage" in data:
+        update["finishMessage"] = optional_str(data, "finishMessage")
+    for key in ITEM_KEYS:
+        if key in data:
+            value = data[key]
+            if value is not None and (not is_int(value) or value < 0):
+                raise bad_request(key, f"must be a non-negative integer or null, got {value!r}")
+            update[key] = value
+    for key in ("interrupted", "killed"):
+        if key in data:
+            update[key] = _flag(data[key], key)
+    if "priority" in data:
+        update["priority"] = priority_of(data)
+    return update
+
+
+def _outcomes(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ("SUCCESS",)
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        raise bad_request(where, "must not be an empty list")
+    outcomes = []
+    for item in values:
+        if not isinstance(item, str) or item.upper() not in OUTCOMES:
+            raise bad_request(where, f"must be one of {', '.join(OUTCOMES)} or a list of them, got {item!r}")
+        outcomes.append(item.upper())
+    return tuple(outcomes)
+
+
+def _seconds(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise bad_request(where, f"must be a non-negative number of seconds, got {value!r}")
+    return float(value)
+
+
+def _items(value: Any, where: str) -> tuple[int, int, int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != 3 or not all(is_int(v) and v >= 0 for v in value):
+        raise bad_request(where, f"must be [total, processed, failed] non-negative integers, got {value!r}")
+    return (value[0], value[1], value[2])
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad_request(where, "must be a list of strings")
+    return tuple(value)
+
+
+def _flag(value: Any, where: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise bad_request(where, f"must be a boolean, got {value!r}")
+    return value
+
+
+def task_id_of(raw: Any, where: str = "taskId") -> int:
+    """Read a task id given as a number or a numeric string, as the SDKs send both."""
+    if is_int(raw):
+        return int(raw)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    raise ApiError(400, f"{where}: must be a task id (an integer), got {raw!r}")

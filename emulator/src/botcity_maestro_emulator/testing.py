@@ -1,0 +1,287 @@
+"""Start an emulator from Python: in a thread (fast, for most tests) or in a subprocess (to kill it).
+
+Admin calls use only the standard library (``urllib``), so this module adds no client dependency::
+
+    from botcity_maestro_emulator.testing import serve_in_thread
+
+    with serve_in_thread(queue_seconds=0.2, run_seconds=0.3) as emulator:
+        emulator.set_faults(error_rate=0.1, seed=7)
+        ...  # point a client at emulator.url, log in with emulator.login / emulator.key
+        assert emulator.stats()["logins"] == 1
+
+Keyword arguments beyond the named ones are fault settings (the keys of ``POST /_emulator/faults``), plus
+``runner_tokens`` (tokens accepted without login) and ``activities`` (known automation labels).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Self
+
+from botcity_maestro_emulator.app import create_app
+from botcity_maestro_emulator.cli import KEY_ENV, RUNNER_TOKENS_ENV, parse_ready_line
+from botcity_maestro_emulator.config import EmulatorConfig
+from botcity_maestro_emulator.server import ServerThread, bind_socket, url_of
+
+__all__ = ["EmulatorHandle", "SubprocessEmulator", "serve_in_subprocess", "serve_in_thread"]
+
+STARTUP_TIMEOUT_SECONDS = 30.0
+ADMIN_TIMEOUT_SECONDS = 10.0
+_CLEAR_FAULTS: dict[str, Any] = {
+    "error_rate": 0.0,
+    "rate_limit_rate": 0.0,
+    "drop_rate": 0.0,
+    "lost_create_rate": 0.0,
+    "latency_seconds": 0.0,
+    "script": [],
+    "token_lifetime_seconds": None,
+    "max_faults_in_a_row": None,
+}
+
+
+class EmulatorHandle:
+    """A running emulator: its URL and credentials, and the ``/_emulator/`` admin calls.
+
+    Also a context manager that calls :meth:`stop` on exit.
+
+    :ivar url: ``http://127.0.0.1:PORT``, the server to give a Maestro client.
+    :ivar login: the workspace login the emulator accepts.
+    :ivar key: the workspace key the emulator accepts (a secret: do not log it).
+    """
+
+    def __init__(self, url: str, login: str, key: str) -> None:
+        self.url = url
+        self.login = login
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(url={self.url!r}, login={self.login!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.url}/_emulator/{path}", data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=ADMIN_TIMEOUT_SECONDS) as response:
+            return json.loads(response.read() or b"null")
+
+    def reset(self) -> None:
+        """Forget tasks, artifacts, logs, errors, credentials, datapools, tokens and counters; faults go
+        back to the start-up profile."""
+        self._admin("POST", "reset")
+
+    def set_faults(self, **profile: Any) -> dict[str, Any]:
+        """Merge ``profile`` into the fault profile (``POST /_emulator/faults``); return the whole profile.
+
+        :raises urllib.error.HTTPError: 400 when a key or value is invalid.
+        """
+        result: dict[str, Any] = self._admin("POST", "faults", profile)
+        return result
+
+    def clear_faults(self) -> None:
+        """Stop every fault: all rates and latency 0, script empty, tokens valid forever."""
+        self._admin("POST", "faults", _CLEAR_FAULTS)
+
+    def stats(self) -> dict[str, Any]:
+        """Return the counters of ``GET /_emulator/stats``."""
+        result: dict[str, Any] = self._admin("GET", "stats")
+        return result
+
+    def tokens(self) -> list[str]:
+        """Return every token issued since start or reset (runner tokens included)."""
+        result: list[str] = self._admin("GET", "tokens")
+        return result
+
+    def tasks(self) -> list[dict[str, Any]]:
+        """Return every task with its internal schedule (``GET /_emulator/tasks``)."""
+        result: list[dict[str, Any]] = self._admin("GET", "tasks")
+        return result
+
+    def stop(self) -> None:
+        """Stop the server; calling it twice is harmless."""
+
+
+class _ThreadEmulator(EmulatorHandle):
+    def __init__(self, url: str, login: str, key: str, thread: ServerThread, on_stop: Any) -> None:
+        super().__init__(url, login, key)
+        self._thread = thread
+        self._on_stop = on_stop
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        self._thread.stop()
+        self._on_stop()
+
+
+def serve_in_thread(
+    *,
+    login: str = "demo",
+    key: str = "demo-key",
+    port: int = 0,
+    state_file: str | os.PathLike[str] | None = None,
+    queue_seconds: float = 1.0,
+    run_seconds: float = 2.0,
+    runner_tokens: Sequence[str] = (),
+    activities: Sequence[str] | None = None,
+    **faults: Any,
+) -> EmulatorHandle:
+    """Run an emulator on ``127.0.0.1`` in a daemon thread of this process; return once it is ready.
+
+    :param port: 0 picks a free port.
+    :param state_file: journal that keeps the state across restarts; ``None`` keeps it in memory.
+    :param faults: initial fault settings, e.g. ``error_rate=0.2, seed=1``.
+    """
+    config = EmulatorConfig(
+        login=login,
+        key=key,
+        queue_seconds=queue_seconds,
+        run_seconds=run_seconds,
+        state_file=None if state_file is None else Path(state_file),
+        runner_tokens=tuple(runner_tokens),
+        activities=None if activities is None else frozenset(activities),
+        faults=faults,
+    )
+    app = create_app(config)
+    sock = bind_socket("127.0.0.1", port)
+    thread = ServerThread(app, sock)
+    try:
+        thread.start(STARTUP_TIMEOUT_SECONDS)
+    except BaseException:
+        app.emulator.close()
+        raise
+    return _ThreadEmulator(url_of(sock), login, key, thread, app.emulator.close)
+
+
+class SubprocessEmulator(EmulatorHandle):
+    """An emulator in a child process (``python -m botcity_maestro_emulator``) that can be killed.
+
+    :ivar process: the child process; ``process.pid`` is the server's pid (e.g. for ``/proc/<pid>/status``).
+    """
+
+    def __init__(
+        self, argv: list[str], env: dict[str, str], login: str, key: str, timeout_seconds: float
+    ) -> None:
+        super().__init__("", login, key)
+        self._argv = argv
+        self._env = env
+        self._timeout_seconds = timeout_seconds
+        self.process: subprocess.Popen[str] | None = None
+        self._start()
+
+    @property
+    def pid(self) -> int:
+        """Return the pid of the running server."""
+        assert self.process is not None
+        return self.process.pid
+
+    def _start(self) -> None:
+        process = subprocess.Popen(
+            self._argv, env=self._env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
+        )
+        self.process = process
+        ready = parse_ready_line(_read_line(process.stdout, self._timeout_seconds))
+        if ready is None:
+            code = process.poll()
+            self.stop()
+            why = f"exit status {code}" if code is not None else f"not ready in {self._timeout_seconds} s"
+            raise RuntimeError(f"the Maestro emulator subprocess failed to start ({why})")
+        atexit.register(self.stop)
+        self.url = ready[0]
+        port = self.url.rsplit(":", 1)[1]
+        self._argv = [*_without_port(self._argv), "--port", port]
+
+    def restart(self, *, kill: bool = True) -> None:
+        """Stop the server (SIGKILL by default, SIGTERM with ``kill=False``) and start it again on the same
+        port with the same state file."""
+        self._end(signal.SIGKILL if kill else signal.SIGTERM)
+        self._start()
+
+    def stop(self) -> None:
+        """Stop the server with SIGTERM, escalating to SIGKILL; never leaves an orphan process."""
+        self._end(signal.SIGTERM)
+        atexit.unregister(self.stop)
+
+    def _end(self, how: signal.Signals) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(how)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        finally:
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def _read_line(stream: IO[str] | None, timeout_seconds: float) -> str:
+    """Read one line with a deadline: a child that hangs at start-up must not hang the caller."""
+    result: list[str] = []
+    reader = threading.Thread(target=lambda: result.append(stream.readline() if stream else ""), daemon=True)
+    reader.start()
+    reader.join(timeout_seconds)
+    return result[0] if result else ""
+
+
+def _without_port(argv: list[str]) -> list[str]:
+    cleaned = list(argv)
+    while "--port" in cleaned:
+        index = cleaned.index("--port")
+        del cleaned[index : index + 2]
+    return cleaned
+
+
+def serve_in_subprocess(
+    *,
+    login: str = "demo",
+    key: str = "demo-key",
+    port: int = 0,
+    state_file: str | os.PathLike[str] | None = None,
+    queue_seconds: float = 1.0,
+    run_seconds: float = 2.0,
+    runner_tokens: Sequence[str] = (),
+    activities: Sequence[str] | None = None,
+    startup_timeout_seconds: float = STARTUP_TIMEOUT_SECONDS,
+    **faults: Any,
+) -> SubprocessEmulator:
+    """Run an emulator in a child process on ``127.0.0.1``; return once it prints its ready line.
+
+    Use it where the server must die for real (``restart(kill=True)`` is a SIGKILL) or where its memory is
+    measured. Arguments are those of :func:`serve_in_thread`.
+
+    :raises RuntimeError: if the child does not become ready within ``startup_timeout_seconds``.
+    """
+    argv = [sys.executable, "-m", "botcity_maestro_emulator", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--login", login, "--queue-seconds", str(queue_seconds)]
+    argv += ["--run-seconds", str(run_seconds), "--faults", json.dumps(faults)]
+    if state_file is not None:
+        argv += ["--state-file", os.fspath(state_file)]
+    if activities is not None:
+        argv += ["--activities", ",".join(activities)]
+    # Secrets travel in the environment: a command line is readable by every user of the machine.
+    env = {**os.environ, KEY_ENV: key, RUNNER_TOKENS_ENV: ",".join(runner_tokens)}
+    return SubprocessEmulator(argv, env, login, key, startup_timeout_seconds)
