@@ -42,7 +42,7 @@ INTERNAL = {
     },
     "_engine": {"Again", "NeedToken", "Operation", "Pause", "Sleep", "Step", "Steps", "run"},
     "_flows": {"StopAction", "create_task", "find_task", "stop_task", "upload_artifact"},
-    "_models": {"LoginResult"},
+    "_models": {"LoginResult", "utc_if_naive"},
     "_resources": {
         "Alerts",
         "Artifacts",

@@ -24,7 +24,7 @@ from . import checks as check
 from ._core import Call
 from ._engine import Again, Operation, Pause
 from ._errors import MaestroConnectionLostError, MaestroTimeout, ServerError, ValidationError
-from ._models import Artifact, Page, Task, TaskState
+from ._models import Artifact, Page, Task, TaskState, utc_if_naive
 
 __all__ = [
     "IDEMPOTENCY_PARAMETER",
@@ -81,7 +81,7 @@ def find_task(
     """
     if not key:
         raise ValidationError("idempotency_key", "is empty")
-    oldest = (since if since.tzinfo is not None else since.replace(tzinfo=UTC)) - CLOCK_SKEW
+    oldest = utc_if_naive(since) - CLOCK_SKEW
     days = max(1, ceil((datetime.now(UTC) - oldest).total_seconds() / 86400))
     for number in range(LOOKUP_MAX_PAGES):
         listing = api.list_tasks(activity_label=activity_label, days=days, page=number, size=LOOKUP_PAGE_SIZE)

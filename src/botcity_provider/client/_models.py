@@ -27,6 +27,7 @@ __all__ = [
     "Task",
     "TaskError",
     "TaskState",
+    "utc_if_naive",
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -89,12 +90,12 @@ class AlertType(_OpenEnum):
     ERROR = "ERROR"
 
 
-def _utc_if_naive(moment: datetime) -> datetime:
+def utc_if_naive(moment: datetime) -> datetime:
     # Maestro sends some dates without a zone, and they are UTC; aware dates compare with any other.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-Moment = Annotated[datetime, AfterValidator(_utc_if_naive)]
+Moment = Annotated[datetime, AfterValidator(utc_if_naive)]
 """A date from the server, always timezone-aware (UTC when the server gave no zone)."""
 
 
