@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 import uuid
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DAG_FILES = ROOT / "tests" / "dag_files"
 CONN_ID = "maestro_chaos"
 CONN_ENV = "AIRFLOW_CONN_MAESTRO_CHAOS"
+WORKDIR_ENV = "BOTCITY_CHAOS_WORKDIR"  # where tests/dag_files/chaos_dags.py writes its files
 LOGIN = "chaos-workspace"
 # Distinctive, and new for every process: a hit in a log cannot be a coincidence or a stale file.
 KEY = f"BOTCITY-CHAOS-KEY-{uuid.uuid4().hex}"
@@ -224,14 +224,16 @@ class _Collect(logging.Handler):
 
 
 @contextmanager
-def chaos_environment(url: str, records: list[str]) -> Iterator[None]:
-    """The chaos connection, and DEBUG logging collected from the provider and HTTP loggers.
+def chaos_environment(url: str, records: list[str], workdir: Path) -> Iterator[None]:
+    """The chaos connection, the folder the DAGs write their files in, and DEBUG logging collected from
+    the provider and HTTP loggers.
 
     Airflow prints its task logs to the process's stdout (read by the caller); our stdlib loggers'
     records are collected here as well, since Airflow's root handler may write them elsewhere.
     """
     old_env = os.environ.get(CONN_ENV)
     os.environ[CONN_ENV] = connection_json(url)
+    os.environ[WORKDIR_ENV] = str(workdir)
     handler = _Collect(records)
     loggers = [logging.getLogger(name) for name in DEBUG_LOGGERS]
     old_levels = [logger.level for logger in loggers]
@@ -244,6 +246,7 @@ def chaos_environment(url: str, records: list[str]) -> Iterator[None]:
         for logger, level in zip(loggers, old_levels, strict=True):
             logger.removeHandler(handler)
             logger.setLevel(level)
+        os.environ.pop(WORKDIR_ENV, None)
         if old_env is None:
             os.environ.pop(CONN_ENV, None)
         else:
@@ -313,7 +316,7 @@ def run_plan(
     emulator = start_emulator(workdir, profile.seed)
     result.log_file = workdir / "chaos.log"
     try:
-        with chaos_environment(emulator.url, result.records), recording_errors(result.errors):
+        with chaos_environment(emulator.url, result.records, workdir), recording_errors(result.errors):
             ids = plan(profile)
             restart_slots = _restart_slots(ids, profile.restarts)
             for index, dag_id in enumerate(ids):
@@ -402,7 +405,3 @@ def all_tasks(url: str) -> list[dict[str, Any]]:
             if page.last or not page.content:
                 break
     return found
-
-
-def tempdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="botcity-chaos-"))

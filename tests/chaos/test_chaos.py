@@ -47,9 +47,9 @@ def chaos_dag_bag(airflow_db: Path) -> Any:
 
 @pytest.mark.timeout(3600 if PROFILE.name == "long" else 600)
 def test_every_run_ends_as_without_faults_with_one_task_each_and_no_orphan(
-    chaos_dag_bag: Any, capfd: pytest.CaptureFixture[str]
+    chaos_dag_bag: Any, capfd: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    result = chaos.run_plan(PROFILE, chaos_dag_bag, capfd.readouterr, chaos.tempdir())
+    result = chaos.run_plan(PROFILE, chaos_dag_bag, capfd.readouterr, tmp_path)
     with capfd.disabled():
         print("\n" + chaos.report(result))
 

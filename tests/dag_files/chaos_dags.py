@@ -16,6 +16,7 @@ retries: they must ride out faults by themselves.
 from __future__ import annotations
 
 import csv
+import os
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -95,7 +96,9 @@ with DAG(dag_id="chaos_upload", **COMMON):
 
     @task
     def export_orders() -> str:
-        path = Path(tempfile.mkdtemp(prefix="chaos-orders-")) / "orders.csv"
+        # In the run's own folder (the harness names it), removed with the test's other files.
+        folder = tempfile.mkdtemp(prefix="chaos-orders-", dir=os.environ.get("BOTCITY_CHAOS_WORKDIR"))
+        path = Path(folder) / "orders.csv"
         with path.open("w", newline="") as out:
             rows = csv.writer(out)
             rows.writerow(["order", "customer", "total"])
