@@ -179,11 +179,12 @@ def test_the_search_finds_a_planted_secret_and_sets_aside_only_airflows_own_line
 
 
 def test_no_secret_in_any_log_xcom_template_trigger_or_error(
-    chaos_dag_bag_for_security: Any, capfd: pytest.CaptureFixture[str], debug_cli_run: CliRun
+    chaos_dag_bag_for_security: Any,
+    capfd: pytest.CaptureFixture[str],
+    debug_cli_run: CliRun,
+    tmp_path: Path,
 ) -> None:
-    run = chaos.run_plan(
-        chaos.profile_from_env(), chaos_dag_bag_for_security, capfd.readouterr, chaos.tempdir()
-    )
+    run = chaos.run_plan(chaos.profile_from_env(), chaos_dag_bag_for_security, capfd.readouterr, tmp_path)
     secrets = {chaos.KEY, *run.tokens, *debug_cli_run.tokens}
     assert len(run.tokens) >= 5, "tokens expire every 3 s: a chaos run gets many"
 
