@@ -39,7 +39,7 @@ venv: $(STAMP)  ## create or update .venv from uv.lock
 demo: $(STAMP)  ## the main job: a real `airflow dags test` of the example DAG against the bundled emulator
 	$(VPY) scripts/demo.py
 
-test: $(STAMP)  ## the whole test suite, in parallel workers (about 9 minutes on 2 cores)
+test: $(STAMP)  ## the whole test suite, in parallel workers (9 to 13 minutes on 2 cores)
 	$(VPY) -m pytest -n $(WORKERS)
 
 chaos: $(STAMP)  ## the long chaos run: DAGs against a failing emulator killed mid-wait; prints the counts (~10 min)
