@@ -16,7 +16,7 @@ STAMP := $(VENV)/.synced
 # pytest-xdist workers: the suite mostly waits (bots, `airflow dags test` subprocesses), so two per core.
 WORKERS ?= 4
 
-.PHONY: help venv demo test lint typecheck check test-compat chaos bench docs dist airflow test-ui clean
+.PHONY: help venv demo test lint typecheck check test-compat chaos bench docs dist airflow test-ui cluster test-cluster clean
 
 # Airflow versions the suite also runs on, with the date to resolve their dependencies as of: newer
 # FastAPI and cadwyn releases break Airflow 3.0's execution API, so 3.0 gets the packages of its day.
@@ -31,7 +31,7 @@ help:  ## list the targets
 
 $(STAMP): pyproject.toml uv.lock src/botcity_provider/__init__.py emulator/pyproject.toml emulator/src/botcity_maestro_emulator/__init__.py
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
-	$(UV) sync --frozen --python $(PYTHON) --extra emulator --group dev --group docs --group ui --group bench
+	$(UV) sync --frozen --python $(PYTHON) --extra emulator --group dev --group docs --group ui --group bench --group cluster
 	@touch $@
 
 venv: $(STAMP)  ## create or update .venv from uv.lock
@@ -86,6 +86,12 @@ airflow: $(STAMP)  ## a real local Airflow with the provider, the emulator and t
 
 test-ui: $(STAMP)  ## browser test of the Airflow UI against make airflow's setup (Debian chromium, ~2 minutes)
 	BOTCITY_UI_TESTS=1 $(VPY) -m pytest tests/ui -v -p no:cacheprovider
+
+cluster: $(STAMP)  ## a distributed Airflow: PostgreSQL, Redis, 2 Celery workers, 2 triggerers, the emulator; Ctrl-C stops all
+	$(VPY) scripts/cluster.py $(ARGS)
+
+test-cluster: $(STAMP)  ## the provider's promises on make cluster's deployment, driven by the REST API; prints a report
+	BOTCITY_CLUSTER_TESTS=1 $(VPY) -m pytest tests/cluster -v -p no:cacheprovider
 
 clean:  ## remove the virtual environments and caches
 	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache site dist

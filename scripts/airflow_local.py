@@ -87,9 +87,14 @@ class LocalAirflow:
         self.emulator_key = "demo-key"
         self.username = USERNAME
         self.password = ""
+        self.emulator_args: list[str] = []
+        self.dags_folder = ROOT / "dags_examples"
         self._children: dict[str, subprocess.Popen[bytes]] = {}
         self._stopping = False
         self.adopt_orphans = False
+
+    #: Children stopped one by one after the rest, in this order: what the services still talk to.
+    STOP_LAST: tuple[str, ...] = (EMULATOR,)
 
     def __enter__(self) -> Self:
         try:
@@ -124,9 +129,17 @@ class LocalAirflow:
             self._run_together(one_offs, env, deadline)
         finally:
             connection.unlink(missing_ok=True)
-        for name in SERVICES:
-            self._spawn(name, ["airflow", name], env)
+        for name, argv in self.services().items():
+            self._spawn(name, argv, self.service_environment(name, env))
         self._wait_healthy(deadline)
+
+    def services(self) -> dict[str, list[str]]:
+        """The long-running Airflow processes: name (also of the log file) -> command line."""
+        return {name: ["airflow", name] for name in SERVICES}
+
+    def service_environment(self, name: str, env: dict[str, str]) -> dict[str, str]:
+        """The environment of one service; the same for all of them here."""
+        return env
 
     def environment(self) -> dict[str, str]:
         """The services' environment: ours without any ``AIRFLOW*`` variable, plus this setup."""
@@ -134,7 +147,7 @@ class LocalAirflow:
         env.update(
             PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             AIRFLOW_HOME=str(self.home),
-            AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags_examples"),
+            AIRFLOW__CORE__DAGS_FOLDER=str(self.dags_folder),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
             AIRFLOW__CORE__PARALLELISM="4",
             AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
@@ -165,6 +178,7 @@ class LocalAirflow:
     def _start_emulator(self, deadline: float) -> None:
         argv = [sys.executable, "-m", "botcity_maestro_emulator", "--port", str(self.emulator_port)]
         argv += ["--login", self.emulator_login, "--state-file", str(self.home / "maestro-emulator.jsonl")]
+        argv += self.emulator_args
         env = {**os.environ, "MAESTRO_EMULATOR_KEY": self.emulator_key}
         process = self._spawn(EMULATOR, argv, env, stdout=subprocess.PIPE)
         line = _read_line(process.stdout, max(1.0, deadline - time.monotonic()))
@@ -236,7 +250,7 @@ class LocalAirflow:
         """Poll ``/api/v2/monitor/health`` until every service reports healthy."""
         status: dict[str, Any] = {}
         while time.monotonic() < deadline:
-            for name in (*SERVICES, EMULATOR):
+            for name in (*self.services(), EMULATOR):
                 if self._children[name].poll() is not None:
                     raise StartupError(f"{name} exited during start-up{self._tail(name)}")
             with contextlib.suppress(OSError, ValueError):
@@ -296,8 +310,10 @@ class LocalAirflow:
         if self._stopping:
             return self.processes()
         self._stopping = True
-        self._terminate([name for name in self._children if name != EMULATOR], STOP_GRACE_SECONDS)
-        self._terminate([EMULATOR], 5.0)
+        last = [name for name in self.STOP_LAST if name in self._children]
+        self._terminate([name for name in self._children if name not in last], STOP_GRACE_SECONDS)
+        for name in last:
+            self._terminate([name], 5.0)
         _kill_until_gone(self.processes)  # anything that escaped both (never seen so far)
         for process in self._children.values():
             if process.stdout is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import requests
@@ -211,3 +213,30 @@ def test_the_bound_on_faults_in_a_row_is_a_flag_too() -> None:
     argv = [*MODULE, "--max-faults-in-a-row", "0"]
     result = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "max_faults_in_a_row" in result.stderr
+
+
+def test_the_request_log_has_one_line_per_request_with_its_answer_and_client(tmp_path: Path) -> None:
+    log = tmp_path / "requests.jsonl"
+    script = [
+        {"match": "GET /api/v2/task/1", "action": "status", "status": 503, "count": 1},
+        {"match": "GET /api/v2/task/2", "action": "drop", "count": 1},
+    ]
+    argv = [*MODULE, "--port", "0", "--request-log", str(log), "--faults", json.dumps({"script": script})]
+    with running(argv) as (process, url):
+        agent = {"User-Agent": "probe (pid 42)"}
+        body = {"login": "demo", "key": "demo-key"}
+        token = requests.post(f"{url}/api/v2/workspace/login", json=body, headers=agent, timeout=5).json()
+        headers = {**agent, "token": token["accessToken"], "organization": "demo"}
+        assert requests.get(f"{url}/api/v2/task/1", headers=headers, timeout=5).status_code == 503
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{url}/api/v2/task/2", headers=headers, timeout=5)
+        assert requests.get(f"{url}/_emulator/stats", timeout=5).status_code == 200
+        assert _stop(process, signal.SIGTERM)[0] == 0
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(line["route"], line["answer"], line["agent"]) for line in lines] == [
+        ("POST /api/v2/workspace/login", 200, "probe (pid 42)"),
+        ("GET /api/v2/task/{taskId}", 503, "probe (pid 42)"),
+        ("GET /api/v2/task/{taskId}", "drop", "probe (pid 42)"),
+    ]
+    assert token["accessToken"] not in log.read_text()
+    assert oct(log.stat().st_mode & 0o777) == "0o600"

@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--activities", metavar="A,B", help=_help("known automation labels, others 404", "any label"))
     add("--access-log", action="store_true", help=_help("log every request to stderr", "off"))
+    lines = "write one JSON line per API request (time, route, answer, user agent) to this file"
+    add("--request-log", metavar="PATH", type=Path, help=_help(lines, "none"))
     return parser
 
 
@@ -152,6 +154,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         activities=activities,
         faults=faults,
         access_log=args.access_log,
+        request_log=args.request_log,
     )
 
 

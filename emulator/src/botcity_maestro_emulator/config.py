@@ -37,3 +37,5 @@ class EmulatorConfig:
     faults: Mapping[str, Any] = field(default_factory=dict)
     """Initial fault profile (keys of :class:`~botcity_maestro_emulator.faults.FaultProfile`)."""
     access_log: bool = False
+    request_log: Path | None = None
+    """JSON-lines file with one line per API request (route, answer, user agent); ``None``: none."""

@@ -21,6 +21,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from botcity_maestro_emulator.errors import nginx_page, spring_body
 from botcity_maestro_emulator.faults import Action, Decision
+from botcity_maestro_emulator.request_log import RequestLog
 from botcity_maestro_emulator.service import Emulator
 
 ADMIN_PREFIX = "/_emulator/"
@@ -148,6 +149,8 @@ class FaultMiddleware:
         key, request_key = self.route_key(method, path), f"{method} {path}"
         stats, faults = self.emulator.stats, self.emulator.faults
         stats.requests[key] += 1
+        agent = _header(scope, b"user-agent")
+        log = self.emulator.request_log
         # Reading the body to name the request is only worth it while random faults are drawn.
         identity, receive = (
             await request_identity(scope, receive) if faults.draws_random else (request_key, receive)
@@ -158,9 +161,18 @@ class FaultMiddleware:
             await asyncio.sleep(latency)
         if decision is not None:
             stats.faults[decision.kind] += 1
-            if await self._play(decision, scope, receive, send):
+            # A broken connection sends no status, and needs uvicorn's own send to break it with.
+            breaks = decision.action in (Action.DROP, Action.LOST)
+            if breaks:
+                log.write(key, decision.kind, agent)
+            played = send if breaks else _logging(send, log, key, agent)
+            if await self._play(decision, scope, receive, played):
                 return
-        await self.api(scope, receive, self._counting(send, lambda status: faults.answered(identity, status)))
+
+        def answered(status: int) -> None:
+            faults.answered(identity, status)
+
+        await self.api(scope, receive, self._counting(_logging(send, log, key, agent), answered))
 
     async def _play(self, decision: Decision, scope: Scope, receive: Receive, send: Send) -> bool:
         """Carry out a fault; return ``False`` when the request must still be processed normally."""
@@ -207,6 +219,26 @@ class FaultMiddleware:
             await send(message)
 
         return counting_send
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return ""
+
+
+def _logging(send: Send, log: RequestLog, route: str, agent: str) -> Send:
+    """``send``, writing the request's line to ``log`` when its status goes out."""
+    if log.path is None:
+        return send
+
+    async def logging_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            log.write(route, int(message["status"]), agent)
+        await send(message)
+
+    return logging_send
 
 
 def _default_message(status: int, retry_after: float | None) -> str:

@@ -10,6 +10,7 @@ from botcity_maestro_emulator.config import EmulatorConfig
 from botcity_maestro_emulator.errors import ApiError
 from botcity_maestro_emulator.faults import FaultEngine, FaultProfile, merge_profile
 from botcity_maestro_emulator.journal import Journal
+from botcity_maestro_emulator.request_log import RequestLog
 from botcity_maestro_emulator.stats import Stats
 from botcity_maestro_emulator.store import Store
 from botcity_maestro_emulator.taskbook import TaskBook
@@ -28,6 +29,7 @@ class Emulator:
         self.store = Store(Journal(config.state_file))
         self.store.load()
         self.stats = Stats()
+        self.request_log = RequestLog(config.request_log)
         self.faults = FaultEngine(merge_profile(FaultProfile(), config.faults))
         self.tasks = TaskBook(self.store, config, self.stats)
         self._runner_tokens = frozenset(config.runner_tokens)
@@ -84,4 +86,5 @@ class Emulator:
     def close(self) -> None:
         """Release the journal and remove a temporary upload folder."""
         self.store.journal.close()
+        self.request_log.close()
         self.files.close()

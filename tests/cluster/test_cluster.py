@@ -1,0 +1,362 @@
+"""The provider's promises, proved on a distributed Airflow from outside (``make test-cluster``).
+
+The deployment is ``scripts/cluster.py``: PostgreSQL, Redis, two Celery workers, two triggerers. These
+tests drive it only through Airflow's REST API and judge it only from outside: Maestro through the
+emulator (its admin routes, its request log, the official SDK), Airflow through the API and a
+``pg_dump``, and processes through ``/proc`` (those the cluster started). They run in file order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import subprocess
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ._support import (
+    GET_ROUTE,
+    LIST_ROUTE,
+    LOGIN_ROUTE,
+    TERMINAL,
+    Airflow,
+    Maestro,
+    agent_pid,
+    epoch,
+    idempotency_groups,
+    median,
+    percentile,
+    poll_cycles,
+    wait_for,
+)
+
+# Each example DAG's run state and the state of each of its tasks, as designed (see dags_examples/).
+EXAMPLES: dict[str, tuple[dict[str, Any], str]] = {
+    "maestro_create_and_wait": ({}, "success"),
+    "maestro_sensor": ({}, "success"),
+    "maestro_upload_then_run": ({}, "success"),
+    "maestro_cancel": ({}, "success"),
+    "maestro_restart": ({}, "success"),
+    "maestro_mapped": ({}, "success"),
+    "maestro_tour": ({}, "success"),
+}
+SCALE = {"size": 200, "automations": 20, "queue_seconds": 1, "run_seconds": 120}
+# The emulator's chaos profile, without expiring tokens while logins are counted (every expiry is a login).
+CHAOS = {
+    "error_rate": 0.10,
+    "error_statuses": [500, 502, 503, 504],
+    "rate_limit_rate": 0.03,
+    "retry_after_seconds": 1,
+    "drop_rate": 0.03,
+    "lost_create_rate": 0.10,
+    "max_faults_in_a_row": 2,
+}
+NO_FAULTS: dict[str, Any] = {
+    "error_rate": 0,
+    "rate_limit_rate": 0,
+    "drop_rate": 0,
+    "lost_create_rate": 0,
+    "token_lifetime_seconds": None,
+}
+POLL_INTERVAL = 2.0  # poll_interval of tests/dag_files/cluster_dags.py
+RUNS: list[tuple[str, str]] = []  # every DAG run started here, for the checks at the end
+
+
+def _psql(cluster: Any, query: str) -> list[list[str]]:
+    argv = ["psql", "-h", "127.0.0.1", "-p", str(cluster.postgres.port), "-U", "postgres", "-d", "airflow"]
+    done = subprocess.run([*argv, "-AtF", "\t", "-c", query], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return [line.split("\t") for line in done.stdout.splitlines() if line]
+
+
+def _triggers_by_job(cluster: Any) -> Counter[str]:
+    return Counter(row[0] for row in _psql(cluster, "SELECT coalesce(triggerer_id::text, '-') FROM trigger"))
+
+
+def _pids_of(cluster: Any, names: list[str]) -> dict[int, str]:
+    return {pid: name for name in names for pid in cluster.processes([name])}
+
+
+def test_every_example_dag_ends_as_designed(
+    cluster: Any, airflow: Airflow, maestro: Maestro, report: dict
+) -> None:
+    wait_for("the example DAGs", lambda: all(_parsed(airflow, dag) for dag in EXAMPLES), 300)
+    runs = {dag_id: airflow.trigger(dag_id, conf) for dag_id, (conf, _) in EXAMPLES.items()}
+    RUNS.extend(runs.items())
+    ended = {dag_id: airflow.wait_run(dag_id, run_id, 900) for dag_id, run_id in runs.items()}
+    assert ended == {dag_id: expected for dag_id, (_, expected) in EXAMPLES.items()}
+    labels = Counter(task["activityLabel"] for task in maestro.tasks())
+    assert labels["customer-update-bot"] == 50, "one Maestro task per mapped customer"
+    report["example DAGs"] = f"{len(ended)} runs, all as designed; {sum(labels.values())} Maestro tasks"
+
+
+def _parsed(airflow: Airflow, dag_id: str) -> bool:
+    try:
+        airflow.call("GET", f"/api/v2/dags/{dag_id}")
+    except Exception:
+        return False
+    return True
+
+
+def test_mapped_deferred_waits_survive_a_dead_triggerer_and_a_scheduler_restart(
+    cluster: Any, airflow: Airflow, maestro: Maestro, report: dict
+) -> None:
+    wait_for("the cluster DAGs", lambda: _parsed(airflow, "cluster_deferred"), 300)
+    maestro.faults(CHAOS)
+    started = time.time()
+    run_id = airflow.trigger("cluster_deferred", SCALE)
+    RUNS.append(("cluster_deferred", run_id))
+    triggerers = ["triggerer-1", "triggerer-2"]
+    pids: dict[int, str] = {}
+
+    def spread() -> Counter[str] | None:
+        pids.update(_pids_of(cluster, triggerers))
+        by_job = _triggers_by_job(cluster)
+        deferred = airflow.states("cluster_deferred", run_id, "run_bot")["deferred"]
+        return by_job if deferred >= SCALE["size"] // 2 and len(set(by_job) - {"-"}) == 2 else None
+
+    by_job = wait_for("half the waits deferred, on both triggerers", spread, 900, every=3.0)
+    killed_at = time.monotonic()
+    cluster.kill_service("triggerer-1")
+    dead_job = _stale_triggerer_job(cluster)
+    moved = by_job[dead_job]
+
+    def taken_over() -> bool:
+        pids.update(_pids_of(cluster, ["triggerer-2"]))
+        return _triggers_by_job(cluster)[dead_job] == 0
+
+    wait_for("the surviving triggerer to take the waits over", taken_over, 300, every=1.0)
+    takeover = time.monotonic() - killed_at
+    cluster.start_service("triggerer-1")
+    cluster.stop_service("scheduler")  # a restart, mid-run
+    cluster.start_service("scheduler")
+
+    def ended() -> str | None:
+        pids.update(_pids_of(cluster, triggerers))
+        state = airflow.run("cluster_deferred", run_id)["state"]
+        return state if state in ("success", "failed") else None
+
+    assert wait_for("the end of the mapped run", ended, 1500, every=3.0) == "success"
+    maestro.faults(NO_FAULTS)
+
+    tis = [ti for ti in airflow.task_instances("cluster_deferred", run_id) if ti["task_id"] == "run_bot"]
+    assert len(tis) == SCALE["size"] and {ti["state"] for ti in tis} == {"success"}
+    assert {ti["try_number"] for ti in tis} == {1}, "a wait ended twice, or was lost and retried"
+    ours = [task for task in maestro.tasks() if task["created_at"] >= started - 1]
+    sdk = maestro.sdk_tasks(task["id"] for task in ours)
+    groups = idempotency_groups(sdk.values())
+    indexes = {key.split("|")[4] for key in groups}
+    assert indexes == {str(index) for index in range(SCALE["size"])}, "one Maestro task per map index"
+    duplicates = sum(len(tasks) - 1 for tasks in groups.values())
+    orphans = sum(1 for task in sdk.values() if _state(task) not in TERMINAL)
+    assert (duplicates, orphans) == (0, 0)
+
+    lines = maestro.requests_since(started)
+    per_cycle, logins = _triggerer_traffic(lines, pids, SCALE["automations"])
+    task_logins = Counter(
+        agent_pid(line["agent"])
+        for line in lines
+        if line["route"] == LOGIN_ROUTE and line["answer"] == 200 and agent_pid(line["agent"]) not in pids
+    )
+    assert max(task_logins.values()) == 1, f"a worker task process logged in twice: {task_logins}"
+    assert all(count == 1 for count in logins.values()), f"a triggerer process logged in twice: {logins}"
+    delays = _detection_delays(maestro, tis, ours, sdk)
+    faults = maestro.admin("GET", "stats")["faults"]
+    report["mapped deferred run"] = (
+        f"{SCALE['size']} waits over {SCALE['automations']} automations; Maestro tasks {len(ours)}, "
+        f"duplicates: {duplicates}, orphans: {orphans}; faults injected {faults}"
+    )
+    report["requests per poll cycle (answered)"] = per_cycle
+    report["logins"] = (
+        f"per triggerer process {dict(logins)}; worker task processes: {len(task_logins)}, "
+        f"at most {max(task_logins.values())} each"
+    )
+    report["detection delay (bot finished -> Airflow task success)"] = (
+        f"p50 {median(delays):.1f} s, p99 {percentile(delays, 0.99):.1f} s"
+    )
+    report["triggerer takeover"] = f"{moved} waits moved to the survivor in {takeover:.0f} s after SIGKILL"
+
+
+def _state(task: Any) -> str:
+    return str(getattr(task.state, "value", task.state))
+
+
+def _stale_triggerer_job(cluster: Any) -> str:
+    """The TriggererJob whose heartbeat stopped: the one just killed."""
+
+    def stale() -> str | None:
+        rows = _psql(
+            cluster,
+            "SELECT id, extract(epoch FROM now() - latest_heartbeat) FROM job "
+            "WHERE job_type = 'TriggererJob' AND state = 'running' ORDER BY latest_heartbeat",
+        )
+        return rows[0][0] if len(rows) == 2 and float(rows[0][1]) > 12 else None
+
+    return str(wait_for("the killed triggerer's heartbeat to stop", stale, 120))
+
+
+def _triggerer_traffic(
+    lines: list[dict[str, Any]], pids: dict[int, str], automations: int
+) -> tuple[str, Counter[int]]:
+    by_pid: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        pid = agent_pid(line["agent"])
+        if pid in pids:
+            by_pid[pid].append(line)
+    logins = Counter(pid for pid, ours in by_pid.items() for line in ours if line["route"] == LOGIN_ROUTE)
+    shown = []
+    for pid, ours in sorted(by_pid.items()):
+        answered = [
+            line for line in ours if line["answer"] == 200 and line["route"] in (LIST_ROUTE, GET_ROUTE)
+        ]
+        if not answered:
+            continue
+        listings = sum(1 for line in answered if line["route"] == LIST_ROUTE)
+        # Waits arrive out of phase, so bursts blur; per poll interval of the process's life is exact.
+        intervals = max(1.0, (answered[-1]["t"] - answered[0]["t"]) / POLL_INTERVAL)
+        bursts = [len(cycle) for cycle in poll_cycles(answered, gap_seconds=POLL_INTERVAL / 2)]
+        # The design: one listing per automation with waits per interval, plus a GET per task that
+        # left the listing. Never more listings than automations, on average over the process's life.
+        assert listings / intervals <= automations, (
+            f"{pids[pid]} pid {pid}: {listings / intervals:.1f} listings"
+        )
+        shown.append(
+            f"{pids[pid]} (pid {pid}): {listings / intervals:.1f} listings and "
+            f"{len(answered) / intervals:.1f} requests per {POLL_INTERVAL:g} s interval "
+            f"over {intervals:.0f} intervals; bursts median {median(bursts):.0f}, max {max(bursts)}"
+        )
+    return "; ".join(shown), logins
+
+
+def _detection_delays(
+    maestro: Maestro, tis: list[dict[str, Any]], ours: list[dict[str, Any]], sdk: dict[int, Any]
+) -> list[float]:
+    finished = {task["id"]: task["finish_at"] for task in ours if task["finish_at"]}
+    by_index = {
+        int(task.parameters["index"]): finished[task_id]
+        for task_id, task in sdk.items()
+        if task_id in finished and "index" in (task.parameters or {})
+    }
+    return [epoch(ti["end_date"]) - by_index[ti["map_index"]] for ti in tis if ti["map_index"] in by_index]
+
+
+def test_a_killed_celery_worker_and_a_database_restart_leave_no_duplicate(
+    cluster: Any, airflow: Airflow, maestro: Maestro, report: dict
+) -> None:
+    maestro.faults({**CHAOS, "token_lifetime_seconds": 3})
+    started = time.time()
+    conf = {"size": 16, "automations": 4, "queue_seconds": 1, "run_seconds": 45}
+    run_id = airflow.trigger("cluster_polled", conf)
+    RUNS.append(("cluster_polled", run_id))
+
+    def busy() -> bool:
+        # Bots created and polled on both workers, while some creates may still be in flight.
+        polling = airflow.states("cluster_polled", run_id, "run_bot")["running"]
+        created = sum(1 for task in maestro.tasks() if task["created_at"] >= started - 1)
+        return polling >= 8 and created >= 6 and len(cluster.processes(["worker-1"])) > 4
+
+    wait_for("the polled bots running on both workers", busy, 900, every=2.0)
+    killed = cluster.kill_service("worker-1")
+    cluster.postgres.pg_ctl("restart")
+    cluster.start_service("worker-1")
+    assert airflow.wait_run("cluster_polled", run_id, 1500) == "success"
+    maestro.faults(NO_FAULTS)
+    tis = [ti for ti in airflow.task_instances("cluster_polled", run_id) if ti["task_id"] == "run_bot"]
+    retried = sum(1 for ti in tis if ti["try_number"] > 1)
+    assert retried > 0, "the killed worker's tasks were not retried: the kill tested nothing"
+    ours = [
+        task
+        for task in maestro.tasks()
+        if task["created_at"] >= started - 1 and "cluster" in task["activityLabel"]
+    ]
+    sdk = maestro.sdk_tasks(task["id"] for task in ours)
+    groups = idempotency_groups(sdk.values())
+    duplicates = sum(len(tasks) - 1 for tasks in groups.values())
+    orphans = sum(1 for task in sdk.values() if _state(task) not in TERMINAL)
+    assert len(groups) == conf["size"] and (duplicates, orphans) == (0, 0)
+    report["worker SIGKILL + PostgreSQL restart"] = (
+        f"{len(killed)} processes killed, {retried} tasks retried, Maestro tasks {len(ours)}, "
+        f"duplicates: {duplicates}, orphans: {orphans}"
+    )
+
+
+def test_marking_a_deferred_task_failed_stops_its_bot(
+    cluster: Any, airflow: Airflow, maestro: Maestro, report: dict
+) -> None:
+    started = time.time()
+    run_id = airflow.trigger("cluster_deferred", {"size": 1, "outcome": "NEVER", "run_seconds": 1})
+    RUNS.append(("cluster_deferred", run_id))
+    # Marked before a triggerer has picked the wait up, the trigger is deleted unseen and nothing can stop
+    # the bot (Airflow calls no on_kill then): the mark comes once the trigger runs and writes its log.
+    folder = Path(cluster.home) / "logs" / "dag_id=cluster_deferred" / f"run_id={run_id}" / "task_id=run_bot"
+    wait_for(
+        "the wait to run in a triggerer",
+        lambda: list(folder.glob("map_index=0/attempt=1.log.trigger.*")),
+        600,
+    )
+    (task,) = [task for task in maestro.tasks() if task["created_at"] >= started - 1]
+    marked = time.monotonic()
+    airflow.call(
+        "PATCH",
+        f"/api/v2/dags/cluster_deferred/dagRuns/{run_id}/taskInstances/run_bot/0",
+        json={"new_state": "failed"},
+    )
+
+    def stopped() -> str | None:
+        state = next(found["state"] for found in maestro.tasks() if found["id"] == task["id"])
+        return state if state in TERMINAL else None
+
+    state = wait_for("the marked task's bot to be stopped", stopped, 300)
+    report["marked failed"] = (
+        f"Maestro task {task['id']} {state} {time.monotonic() - marked:.0f} s after the mark"
+    )
+
+
+def test_the_key_appears_nowhere(cluster: Any, airflow: Airflow, report: dict) -> None:
+    key = cluster.emulator_key
+    hits = [str(path) for path in Path(cluster.home).rglob("*") if path.is_file() and _holds(path, key)]
+    assert not hits, f"the connection's key is in {hits}"
+    dump = cluster.postgres.dump()
+    assert "connection" in dump and key not in dump, "the key is in the metadata database"
+    monitor = (cluster.logs / "redis-monitor.log").read_text(errors="replace")
+    decoded = _decoded_blobs(monitor)
+    assert monitor.count("LPUSH") + monitor.count("lpush") > 0, "no Celery message went over Redis"
+    assert key not in monitor and not any(key in blob for blob in decoded), "the key went over Redis"
+    rendered = [
+        str(ti.get("rendered_fields"))
+        for dag_id, run_id in RUNS
+        for ti in airflow.task_instances(dag_id, run_id)
+    ]
+    assert rendered and not any(key in text for text in rendered), "the key is in a rendered field"
+    files = sum(1 for path in Path(cluster.home).rglob("*") if path.is_file())
+    report["secrets"] = (
+        f"key in none of {files} files, a {len(dump) // 1024} KiB pg_dump, {len(decoded)} Redis messages, "
+        f"{len(rendered)} rendered task instances"
+    )
+
+
+def _holds(path: Path, key: str) -> bool:
+    try:
+        return key.encode() in path.read_bytes()
+    except OSError:
+        return False
+
+
+def _decoded_blobs(text: str) -> list[str]:
+    """Celery's message bodies are base64 inside JSON: decode every long base64 run of the monitor log."""
+    blobs = []
+    for run in re.findall(r"[A-Za-z0-9+/=]{40,}", text):
+        try:
+            blobs.append(base64.b64decode(run + "=" * (-len(run) % 4)).decode(errors="replace"))
+        except (binascii.Error, ValueError):
+            continue
+    return blobs
+
+
+# One deployment, scenarios of minutes each: pytest-timeout's guard of make test does not fit them.
+pytestmark = pytest.mark.timeout(3600)
