@@ -317,6 +317,20 @@ def test_marking_a_deferred_task_failed_stops_its_bot(
     )
 
 
+def test_every_maestro_task_of_the_session_ended_once(maestro: Maestro, report: dict) -> None:
+    maestro.faults(NO_FAULTS)
+    tasks = maestro.tasks()
+    running = [task["id"] for task in tasks if task["state"] not in TERMINAL]
+    sdk = maestro.sdk_tasks(task["id"] for task in tasks)
+    groups = idempotency_groups(sdk.values())
+    duplicates = sum(len(found) - 1 for found in groups.values())
+    assert (duplicates, running) == (0, []), "a task instance with two Maestro tasks, or a bot left running"
+    report["totals"] = (
+        f"DAG runs: {len(RUNS)}, Maestro tasks created: {len(tasks)}, duplicates: {duplicates}, "
+        f"orphans: {len(running)}"
+    )
+
+
 def test_the_key_appears_nowhere(cluster: Any, airflow: Airflow, report: dict) -> None:
     key = cluster.emulator_key
     hits = [str(path) for path in Path(cluster.home).rglob("*") if path.is_file() and _holds(path, key)]
