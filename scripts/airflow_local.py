@@ -269,6 +269,10 @@ class LocalAirflow:
 
     # -- watch and stop ------------------------------------------------------------------------------
 
+    def details(self) -> list[str]:
+        """More lines for the banner, about what this setup adds."""
+        return []
+
     def dead_services(self) -> list[str]:
         """The long-running children that exited by themselves."""
         return [name for name, process in self._children.items() if process.poll() is not None]
@@ -427,13 +431,21 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run until Ctrl-C or SIGTERM (or, with ``--check``, until healthy), then stop everything."""
     args = _parser().parse_args(argv)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # make (our parent) dies: stop too
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of our children come to us, so none is missed
     airflow = LocalAirflow(
         args.home,
         port=0 if args.free_ports else args.port,
         emulator_port=0 if args.free_ports else args.emulator_port,
     )
+    return serve(airflow, check=args.check)
+
+
+def serve(airflow: LocalAirflow, *, check: bool) -> int:
+    """Start ``airflow``, print its banner, run until Ctrl-C, SIGTERM or a dead service, then stop it all.
+
+    With ``check``, stop as soon as it is healthy. The exit status is 1 if anything failed or was left.
+    """
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # make (our parent) dies: stop too
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)  # orphans of our children come to us, so none is missed
     airflow.adopt_orphans = True
     stopping = {"now": False}
 
@@ -449,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         airflow.start()
         print(_banner(airflow, time.monotonic() - started), flush=True)
-        while not args.check:
+        while not check:
             if dead := airflow.dead_services():
                 print(f"{', '.join(dead)} stopped by itself; see {airflow.logs}. Stopping the rest.")
                 code = 1
@@ -481,6 +493,7 @@ def _banner(airflow: LocalAirflow, took: float) -> str:
             f"key {airflow.emulator_key}); connection {CONN_ID} points at it",
             f"  example DAGs: {dags}",
             f"  home: {airflow.home}; service logs in {airflow.logs}",
+            *airflow.details(),
             "Press Ctrl-C to stop.",
         ]
     )

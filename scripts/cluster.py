@@ -36,15 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from airflow_local import (
     EMULATOR,
-    PR_SET_CHILD_SUBREAPER,
-    PR_SET_PDEATHSIG,
     ROOT,
     LocalAirflow,
     StartupError,
-    _banner,
-    _prctl,
-    _Stop,
     _usable_port,
+    serve,
 )
 
 WORKERS = ("worker-1", "worker-2")
@@ -309,6 +305,12 @@ class Cluster(LocalAirflow):
         path = self.logs / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def details(self) -> list[str]:
+        return [
+            f"  PostgreSQL 127.0.0.1:{self.postgres.port} (database {DATABASE}), Redis 127.0.0.1:"
+            f"{self.redis_port}; Celery workers {', '.join(WORKERS)}; triggerers {', '.join(TRIGGERERS)}"
+        ]
+
     def stop(self) -> list[int]:
         left = super().stop()
         self.postgres.stop()
@@ -322,49 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--check", action="store_true", help="start, wait until healthy, stop, report")
     args = parser.parse_args(argv)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)
     # A second run starts clean: the database is new each time, so the home's old logs and state go too.
     shutil.rmtree(args.home, ignore_errors=True)
-    cluster = Cluster(args.home, port=8080, emulator_port=8900)
-    cluster.adopt_orphans = True
-    stopping = {"now": False}
-
-    def on_signal(number: int, frame: object) -> None:
-        if not stopping["now"]:
-            stopping["now"] = True
-            raise _Stop(signal.Signals(number).name)
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    started, code, left = time.monotonic(), 0, []
-    try:
-        cluster.start()
-        print(_banner(cluster, time.monotonic() - started), flush=True)
-        print(
-            f"  PostgreSQL 127.0.0.1:{cluster.postgres.port} (database {DATABASE}), Redis 127.0.0.1:"
-            f"{cluster.redis_port}; Celery workers {', '.join(WORKERS)}; triggerers {', '.join(TRIGGERERS)}",
-            flush=True,
-        )
-        while not args.check:
-            if dead := cluster.dead_services():
-                print(f"{', '.join(dead)} stopped by itself; see {cluster.logs}. Stopping the rest.")
-                code = 1
-                break
-            time.sleep(1.0)
-    except _Stop as why:
-        print(f"\n{why}: stopping the cluster...", flush=True)
-    except StartupError as exc:
-        print(f"Could not start: {exc}", file=sys.stderr)
-        code = 1
-    finally:
-        stopping["now"] = True
-        count = len(cluster.processes())
-        left = cluster.stop()
-        print(
-            f"Stopped {count} processes and PostgreSQL; {len(left)} left{': ' + str(left) if left else ''}."
-        )
-    return 1 if left else code
+    return serve(Cluster(args.home, port=8080, emulator_port=8900), check=args.check)
 
 
 if __name__ == "__main__":
