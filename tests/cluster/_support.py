@@ -7,12 +7,10 @@ those the cluster started).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
 import statistics
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -22,6 +20,8 @@ from types import ModuleType
 from typing import Any
 
 import requests
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 ENABLED = os.environ.get("BOTCITY_CLUSTER_TESTS") == "1"
@@ -33,13 +33,7 @@ GET_ROUTE = "GET /api/v2/task/{taskId}"
 
 
 def load_cluster_module() -> ModuleType:
-    path = ROOT / "scripts" / "cluster.py"
-    spec = importlib.util.spec_from_file_location("botcity_cluster", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("cluster", "botcity_cluster")
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout_seconds: float, every: float = 1.0) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -12,6 +11,8 @@ from types import ModuleType
 from typing import Any
 
 import requests
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 ENABLED = os.environ.get("BOTCITY_UI_TESTS") == "1"
@@ -56,13 +57,7 @@ def ensure_chromium() -> str:
 
 
 def load_launcher() -> ModuleType:
-    path = ROOT / "scripts" / "airflow_local.py"
-    spec = importlib.util.spec_from_file_location("airflow_local", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("airflow_local")
 
 
 class AirflowApi:
