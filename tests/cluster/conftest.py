@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.gating import opt_in_hooks
+
 from ._support import CLUSTER_DAGS, ENABLED, Airflow, Maestro, load_cluster_module
 
 REPORT: dict[str, str] = {}
@@ -25,16 +27,13 @@ REPORT: dict[str, str] = {}
 TEST_SETTINGS = {"AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30"}
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if ENABLED:
-        return
-    skip = pytest.mark.skip(
-        reason="a whole Celery deployment: run `make test-cluster` (BOTCITY_CLUSTER_TESTS=1)"
-    )
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(skip)
+pytest_collection_modifyitems, pytest_runtest_makereport = opt_in_hooks(
+    Path(__file__).parent,
+    "BOTCITY_CLUSTER_TESTS",
+    ENABLED,
+    "test of a whole Celery deployment",
+    "make test-cluster",
+)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.gating import opt_in_hooks
+
 from ._support import (
     CHROMIUM_FLAGS,
     ENABLED,
@@ -29,24 +31,9 @@ from ._support import (
     load_launcher,
 )
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if ENABLED:
-        return
-    skip = pytest.mark.skip(reason="browser test of the Airflow UI: run `make test-ui` (BOTCITY_UI_TESTS=1)")
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(skip)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
-    if ENABLED and report.skipped and Path(__file__).parent in Path(str(item.fspath)).parents:
-        report.outcome = "failed"
-        report.longrepr = f"BOTCITY_UI_TESTS=1 but the browser test was skipped: {report.longrepr}"
+pytest_collection_modifyitems, pytest_runtest_makereport = opt_in_hooks(
+    Path(__file__).parent, "BOTCITY_UI_TESTS", ENABLED, "browser test of the Airflow UI", "make test-ui"
+)
 
 
 @pytest.fixture(scope="session")
