@@ -233,10 +233,10 @@ def test_the_request_log_has_one_line_per_request_with_its_answer_and_client(tmp
         assert requests.get(f"{url}/_emulator/stats", timeout=5).status_code == 200
         assert _stop(process, signal.SIGTERM)[0] == 0
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [(line["route"], line["answer"], line["agent"]) for line in lines] == [
-        ("POST /api/v2/workspace/login", 200, "probe (pid 42)"),
-        ("GET /api/v2/task/{taskId}", 503, "probe (pid 42)"),
-        ("GET /api/v2/task/{taskId}", "drop", "probe (pid 42)"),
+    assert [(line["route"], line["answer"], line["agent"], line["request"]) for line in lines] == [
+        ("POST /api/v2/workspace/login", 200, "probe (pid 42)", "POST /api/v2/workspace/login"),
+        ("GET /api/v2/task/{taskId}", 503, "probe (pid 42)", "GET /api/v2/task/1"),
+        ("GET /api/v2/task/{taskId}", "drop", "probe (pid 42)", "GET /api/v2/task/2"),
     ]
     assert token["accessToken"] not in log.read_text()
     assert oct(log.stat().st_mode & 0o777) == "0o600"

@@ -108,7 +108,7 @@ class MaestroWaitMixin(_Base):
             poll_interval_seconds=interval,
             deadline_at=deadline_at,
             success_statuses=self.success_statuses,
-            # Known from the look just taken: the wait joins the task listings from its first poll.
+            # Known from the look just taken; kept in the kwargs, which the UI and the logs show.
             activity_label=activity_label,
             cancel_on_kill=cancel_on_kill,
         )

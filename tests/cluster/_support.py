@@ -11,6 +11,7 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -183,3 +184,16 @@ def median(values: list[float]) -> float:
 def epoch(stamp: str | None) -> float:
     assert stamp, "no time"
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def psql(cluster: Any, query: str) -> list[list[str]]:
+    """Rows of a query on the metadata database, as the postgres user (trusted on 127.0.0.1)."""
+    argv = ["psql", "-h", "127.0.0.1", "-p", str(cluster.postgres.port), "-U", "postgres", "-d", "airflow"]
+    done = subprocess.run([*argv, "-AtF", "\t", "-c", query], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return [line.split("\t") for line in done.stdout.splitlines() if line]
+
+
+def triggers_by_job(cluster: Any) -> Counter[str]:
+    """How many triggers each triggerer job holds ('-': not assigned yet)."""
+    return Counter(row[0] for row in psql(cluster, "SELECT coalesce(triggerer_id::text, '-') FROM trigger"))

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
-import subprocess
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from botcity_provider.triggers._poller import MAX_PAGE_SIZE
 
 from ._support import (
     GET_ROUTE,
@@ -32,6 +34,8 @@ from ._support import (
     median,
     percentile,
     poll_cycles,
+    psql,
+    triggers_by_job,
     wait_for,
 )
 
@@ -65,17 +69,6 @@ NO_FAULTS: dict[str, Any] = {
 }
 POLL_INTERVAL = 2.0  # poll_interval of tests/dag_files/cluster_dags.py
 RUNS: list[tuple[str, str]] = []  # every DAG run started here, for the checks at the end
-
-
-def _psql(cluster: Any, query: str) -> list[list[str]]:
-    argv = ["psql", "-h", "127.0.0.1", "-p", str(cluster.postgres.port), "-U", "postgres", "-d", "airflow"]
-    done = subprocess.run([*argv, "-AtF", "\t", "-c", query], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return [line.split("\t") for line in done.stdout.splitlines() if line]
-
-
-def _triggers_by_job(cluster: Any) -> Counter[str]:
-    return Counter(row[0] for row in _psql(cluster, "SELECT coalesce(triggerer_id::text, '-') FROM trigger"))
 
 
 def _pids_of(cluster: Any, names: list[str]) -> dict[int, str]:
@@ -116,7 +109,7 @@ def test_mapped_deferred_waits_survive_a_dead_triggerer_and_a_scheduler_restart(
 
     def spread() -> Counter[str] | None:
         pids.update(_pids_of(cluster, triggerers))
-        by_job = _triggers_by_job(cluster)
+        by_job = triggers_by_job(cluster)
         deferred = airflow.states("cluster_deferred", run_id, "run_bot")["deferred"]
         return by_job if deferred >= SCALE["size"] // 2 and len(set(by_job) - {"-"}) == 2 else None
 
@@ -128,7 +121,7 @@ def test_mapped_deferred_waits_survive_a_dead_triggerer_and_a_scheduler_restart(
 
     def taken_over() -> bool:
         pids.update(_pids_of(cluster, ["triggerer-2"]))
-        return _triggers_by_job(cluster)[dead_job] == 0
+        return triggers_by_job(cluster)[dead_job] == 0
 
     wait_for("the surviving triggerer to take the waits over", taken_over, 300, every=1.0)
     takeover = time.monotonic() - killed_at
@@ -157,9 +150,9 @@ def test_mapped_deferred_waits_survive_a_dead_triggerer_and_a_scheduler_restart(
     assert (duplicates, orphans) == (0, 0)
 
     lines = maestro.requests_since(started)
-    per_cycle, _ = _triggerer_traffic(lines, pids, SCALE["automations"])
+    per_cycle, _ = _triggerer_traffic(lines, pids, SCALE["size"])
     # Logins over each triggerer process's whole life: the earliest came with the example DAGs.
-    _, logins = _triggerer_traffic(maestro.requests_since(0), pids, SCALE["automations"])
+    _, logins = _triggerer_traffic(maestro.requests_since(0), pids, SCALE["size"])
     task_logins = Counter(
         agent_pid(line["agent"])
         for line in lines
@@ -192,7 +185,7 @@ def _stale_triggerer_job(cluster: Any) -> str:
     """The TriggererJob whose heartbeat stopped: the one just killed."""
 
     def stale() -> str | None:
-        rows = _psql(
+        rows = psql(
             cluster,
             "SELECT id, extract(epoch FROM now() - latest_heartbeat) FROM job "
             "WHERE job_type = 'TriggererJob' AND state = 'running' ORDER BY latest_heartbeat",
@@ -203,7 +196,7 @@ def _stale_triggerer_job(cluster: Any) -> str:
 
 
 def _triggerer_traffic(
-    lines: list[dict[str, Any]], pids: dict[int, str], automations: int
+    lines: list[dict[str, Any]], pids: dict[int, str], waits: int
 ) -> tuple[str, Counter[int]]:
     by_pid: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
@@ -222,9 +215,9 @@ def _triggerer_traffic(
         # Waits arrive out of phase, so bursts blur; per poll interval of the process's life is exact.
         intervals = max(1.0, (answered[-1]["t"] - answered[0]["t"]) / POLL_INTERVAL)
         bursts = [len(cycle) for cycle in poll_cycles(answered, gap_seconds=POLL_INTERVAL / 2)]
-        # The design: one listing per automation with waits per interval, plus a GET per task that
-        # left the listing. Never more listings than automations, on average over the process's life.
-        assert listings / intervals <= automations, (
+        # The design: one listing of the active tasks per interval (a page per 250), whatever the
+        # automations, plus a GET per task that left it; on average over the process's life.
+        assert listings / intervals <= math.ceil(waits / MAX_PAGE_SIZE) + 1, (
             f"{pids[pid]} pid {pid}: {listings / intervals:.1f} listings"
         )
         shown.append(

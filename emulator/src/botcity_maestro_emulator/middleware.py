@@ -164,15 +164,15 @@ class FaultMiddleware:
             # A broken connection sends no status, and needs uvicorn's own send to break it with.
             breaks = decision.action in (Action.DROP, Action.LOST)
             if breaks:
-                log.write(key, decision.kind, agent)
-            played = send if breaks else _logging(send, log, key, agent)
+                log.write(key, decision.kind, agent, request_key)
+            played = send if breaks else _logging(send, log, key, agent, request_key)
             if await self._play(decision, scope, receive, played):
                 return
 
         def answered(status: int) -> None:
             faults.answered(identity, status)
 
-        await self.api(scope, receive, self._counting(_logging(send, log, key, agent), answered))
+        await self.api(scope, receive, self._counting(_logging(send, log, key, agent, request_key), answered))
 
     async def _play(self, decision: Decision, scope: Scope, receive: Receive, send: Send) -> bool:
         """Carry out a fault; return ``False`` when the request must still be processed normally."""
@@ -228,14 +228,14 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def _logging(send: Send, log: RequestLog, route: str, agent: str) -> Send:
+def _logging(send: Send, log: RequestLog, route: str, agent: str, request: str) -> Send:
     """``send``, writing the request's line to ``log`` when its status goes out."""
     if log.path is None:
         return send
 
     async def logging_send(message: Message) -> None:
         if message["type"] == "http.response.start":
-            log.write(route, int(message["status"]), agent)
+            log.write(route, int(message["status"]), agent, request)
         await send(message)
 
     return logging_send

@@ -1,11 +1,13 @@
 """One poller per connection and event loop, shared by every trigger waiting there.
 
-Polled one by one, N waiting tasks cost N requests every interval. The poller learns their states from
-task listings instead (``GET /api/v2/task`` filtered by automation, newest first), so N waits cost about
-N / page-size requests per cycle. Only tasks a listing did not cover are fetched one by one: tasks
-whose automation is not known yet, tasks older than the listing's window, and every task of a cycle in
-which the listing failed. Whatever the server answers, each wait is looked at once per interval and
-never sooner: an error never turns into a busy loop.
+Polled one by one, N waiting tasks cost N requests every interval. The poller lists the workspace's
+active tasks instead (``GET /api/v2/task?stateFilter=START,RUNNING``, newest first), whatever their
+automations: a task found there is still running, and only a task that left it is read on its own
+(``GET /api/v2/task/{id}``), to learn how it ended. A cycle costs ceil(active tasks / page size) listings,
+plus one read per task that finished, plus one. When the workspace has so many active tasks that paging
+through them would cost more than reading the missing waits one by one, the poller stops paging and
+reads them; when the listing fails, it reads every due task. Whatever the server answers, each wait is
+looked at once per interval and never sooner: an error never turns into a busy loop.
 
 A trigger registers with :meth:`TaskPoller.watch` and reads its own updates from it, in its own
 coroutine, so its log lines land in its own task log. The poller runs while something waits, and stops
@@ -18,7 +20,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +37,7 @@ from botcity_provider.client import (
     NotFoundError,
     RateLimitError,
     Task,
+    TaskState,
     is_transient,
 )
 
@@ -49,6 +52,7 @@ MAX_PAGE_SIZE = 250
 CONCURRENT_GETS = 20
 DELIVERY_BATCH = 100
 WINDOW_MARGIN = timedelta(minutes=10)
+ACTIVE_STATES = (TaskState.START, TaskState.RUNNING)
 
 
 class WaitError(Exception):
@@ -67,7 +71,6 @@ class WaitError(Exception):
 class _Waiter:
     task_id: int
     interval: float
-    label: str | None
     due_at: float
     created: datetime | None = None
     latest: Task | WaitError | None = None
@@ -78,7 +81,6 @@ class _Waiter:
         self.latest = item
         self.ready.set()
         if isinstance(item, Task):
-            self.label = item.activity_label or self.label
             self.created = item.date_creation or self.created
 
 
@@ -137,18 +139,16 @@ class TaskPoller:
         """How many waits are registered."""
         return len(self._waiters)
 
-    def watch(
-        self, task_id: int, interval_seconds: float, label: str | None = None
-    ) -> AbstractAsyncContextManager[Watch]:
+    def watch(self, task_id: int, interval_seconds: float) -> AbstractAsyncContextManager[Watch]:
         """Register a wait for the duration of an ``async with`` block."""
-        return self._watch(task_id, clamped_interval(interval_seconds, "interval_seconds"), label)
+        return self._watch(task_id, clamped_interval(interval_seconds, "interval_seconds"))
 
     @asynccontextmanager
-    async def _watch(self, task_id: int, interval: float, label: str | None) -> AsyncIterator[Watch]:
+    async def _watch(self, task_id: int, interval: float) -> AsyncIterator[Watch]:
         # Whoever defers has just looked at the task (the operators and the sensor check it once first),
-        # so the first look is an interval away like every other; the label only decides how it is made.
+        # so the first look is an interval away like every other.
         first_look = time.monotonic() + interval
-        waiter = _Waiter(task_id=task_id, interval=interval, label=label, due_at=first_look)
+        waiter = _Waiter(task_id=task_id, interval=interval, due_at=first_look)
         self._waiters.add(waiter)
         self._wake.set()
         if self._task is None or self._task.done():
@@ -205,50 +205,53 @@ class TaskPoller:
                     await asyncio.wait_for(self._wake.wait(), pause)
 
     async def _poll(self, client: AsyncMaestroClient, due: list[_Waiter]) -> None:
-        seen: dict[int, Task] = {}
-        limited = False
-        for label in sorted({waiter.label for waiter in due if waiter.label}):
-            group = [waiter for waiter in self._waiters if waiter.label == label]
-            try:
-                seen.update(await self._list(client, label, group))
-            except RateLimitError:
-                limited = True
-        await self._deliver_all([waiter for waiter in self._waiters if waiter.task_id in seen], seen)
-        uncovered = [waiter for waiter in due if waiter.task_id not in seen]
-        if limited:
+        try:
+            # A listing cannot beat one read when one task is due.
+            seen = await self._list_active(client, due) if len(due) > 1 else {}
+        except RateLimitError:
             # Maestro asked us to slow down: one GET per task now would be the opposite.
-            log.warning(
-                "Maestro is rate limiting task listings; skipping this poll of %d task(s)", len(uncovered)
-            )
-            for waiter in uncovered:
+            log.warning("Maestro is rate limiting task listings; skipping this poll of %d task(s)", len(due))
+            for waiter in due:
                 waiter.due_at = time.monotonic() + waiter.interval
             return
+        await self._deliver_all([waiter for waiter in self._waiters if waiter.task_id in seen], seen)
+        # Not active any more (or never listed): one read each tells how it ended.
+        uncovered = [waiter for waiter in due if waiter.task_id not in seen]
         limit = asyncio.Semaphore(CONCURRENT_GETS)
         await asyncio.gather(*(self._get(client, waiter, limit) for waiter in uncovered))
 
-    async def _list(self, client: AsyncMaestroClient, label: str, group: list[_Waiter]) -> dict[int, Task]:
-        wanted = {waiter.task_id for waiter in group}
-        dates = [waiter.created for waiter in group if waiter.created is not None]
-        oldest = min(dates) - WINDOW_MARGIN if len(dates) == len(group) else None
-        age_days = (datetime.now(UTC) - oldest).total_seconds() / 86400 if oldest else 0.0
-        size = min(MAX_PAGE_SIZE, max(100, 2 * len(group)))
+    async def _list_active(self, client: AsyncMaestroClient, due: list[_Waiter]) -> dict[int, Task]:
+        """The waited-for tasks among the workspace's active ones; empty when the listing failed."""
+        wanted = {waiter.task_id for waiter in self._waiters}
+        missing = {waiter.task_id for waiter in due}
         found: dict[int, Task] = {}
         try:
-            for number in range(ceil(len(group) / size) + 1):
+            # Each page read either ends the loop or leaves fewer pages than missing tasks, so the loop
+            # never lists more pages than it would cost to read the missing tasks one by one.
+            for number in range(len(missing) + 1):
                 self.requests += 1
                 page = await client.tasks.list(
-                    activity_label=label, days=max(1, ceil(age_days)), page=number, size=size
+                    states=ACTIVE_STATES, days=self._window_days(), page=number, size=MAX_PAGE_SIZE
                 )
                 found.update((task.id, task) for task in page.content if task.id in wanted)
-                if wanted <= found.keys() or not page.content or number + 1 >= page.total_pages:
-                    break
-                if oldest is not None and _older(page.content, oldest):
+                missing -= found.keys()
+                pages_left = page.total_pages - number - 1
+                if not missing or not page.content or pages_left <= 0 or pages_left >= len(missing):
                     break
         except RateLimitError:
             raise
         except MaestroError as exc:
-            log.warning("Listing tasks of %r failed (%s); looking at each task instead this time", label, exc)
+            log.warning("Listing active tasks failed (%s); looking at each task instead this time", exc)
         return found
+
+    def _window_days(self) -> int:
+        # The listing's window must reach back to the oldest task waited for; a task whose creation
+        # date is not known yet is new (it was created just before its wait began).
+        dates = [waiter.created for waiter in self._waiters if waiter.created is not None]
+        if not dates:
+            return 1
+        oldest = min(dates) - WINDOW_MARGIN
+        return max(1, ceil((datetime.now(UTC) - oldest).total_seconds() / 86400))
 
     async def _get(self, client: AsyncMaestroClient, waiter: _Waiter, limit: asyncio.Semaphore) -> None:
         waiter.due_at = time.monotonic() + waiter.interval
@@ -282,9 +285,3 @@ class TaskPoller:
     def _fail_all(self, error: WaitError) -> None:
         for waiter in list(self._waiters):
             waiter.offer(error)
-
-
-def _older(tasks: Iterable[Task], oldest: datetime) -> bool:
-    """True once a newest-first page reaches tasks created before the oldest one we wait for."""
-    dates = [task.date_creation for task in tasks if task.date_creation is not None]
-    return bool(dates) and min(dates) < oldest

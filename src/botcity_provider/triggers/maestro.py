@@ -33,8 +33,9 @@ class MaestroTaskTrigger(BaseTrigger):
         (from an older DAG, or a trigger made by hand) is raised to it.
     :param deadline_at: epoch seconds after which the wait ends with a ``timeout`` event; None waits on.
     :param success_statuses: finish statuses that count as success.
-    :param activity_label: the task's automation, when known: lets the poller find it in a listing
-        from the first poll.
+    :param activity_label: the task's automation, when known. Kept in the kwargs for what reads them
+        (and for triggers stored by earlier versions); the poller no longer needs it, since it lists the
+        workspace's active tasks whatever their automation.
     :param cancel_on_kill: stop the Maestro task when a user kills the waiting Airflow task (mark
         failed or success, clear). Airflow 3.3+ tells triggers so; earlier versions do not.
     """
@@ -108,7 +109,7 @@ class MaestroTaskTrigger(BaseTrigger):
         last: dict[str, Any] | None = None
         poller = TaskPoller.for_connection(self.maestro_conn_id)
         try:
-            async with poller.watch(task_id, self.poll_interval_seconds, self.activity_label) as updates:
+            async with poller.watch(task_id, self.poll_interval_seconds) as updates:
                 async for task in updates.until(self.deadline_at):
                     last = task.model_dump(mode="json", include=set(TASK_SUMMARY_FIELDS))
                     self.log.info("%s", describe(task))
