@@ -16,7 +16,7 @@ STAMP := $(VENV)/.synced
 # pytest-xdist workers: the suite mostly waits (bots, `airflow dags test` subprocesses), so two per core.
 WORKERS ?= 4
 
-.PHONY: help venv demo test lint typecheck check test-compat chaos bench docs dist airflow test-ui cluster test-cluster clean
+.PHONY: help venv demo test lint typecheck check test-compat chaos bench docs dist airflow test-ui cluster test-cluster bench-cluster clean
 
 # Airflow versions the suite also runs on: version:date to resolve its dependencies as of:what runs.
 # Newer FastAPI, cadwyn and pydantic releases break the execution API of Airflow 3.0 and 3.2 (pydantic 2.14:
@@ -95,6 +95,9 @@ cluster: $(STAMP)  ## a distributed Airflow: PostgreSQL, Redis, 2 Celery workers
 
 test-cluster: $(STAMP)  ## the provider's promises on make cluster's deployment, driven by the REST API; prints a report
 	BOTCITY_CLUSTER_TESTS=1 $(VPY) -m pytest tests/cluster -v -p no:cacheprovider
+
+bench-cluster: $(STAMP)  ## 500 and 1000 deferred waits on make cluster's deployment, ours beside one GET per wait; into bench/results.md (~1 h)
+	$(VPY) bench/run.py --only cluster --merge
 
 clean:  ## remove the virtual environments and caches
 	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache site dist

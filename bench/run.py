@@ -7,6 +7,10 @@ the file (and makes this script exit non-zero) without stopping the others.
     python bench/run.py                      # everything, full sizes (about 12 minutes here)
     python bench/run.py --quick              # small sizes, about 4 minutes: does it all still work?
     python bench/run.py --only upload,parse_cost --output /tmp/results.md
+    python bench/run.py --only cluster --merge   # `make bench-cluster`: one section into results.md
+
+``--merge`` rewrites only the sections (and headline rows) of the benchmarks that ran, keeping the rest
+of the file: the cluster benchmark takes about an hour, more than a run of everything else.
 """
 
 from __future__ import annotations
@@ -50,7 +54,15 @@ PLAN: list[tuple[str, str, list[str], list[str]]] = [
         ["--creates", "1000", "--levels", "0.278,0.5", "--bounds", "none,2", "--max-retries", "4,8"],
         ["--creates", "200", "--levels", "0.5", "--bounds", "2"],
     ),
+    (
+        "cluster",
+        "10. On a Celery deployment",
+        [],
+        ["--waits", "60", "--automations", "1,10", "--cycles", "2"],
+    ),
 ]
+# About an hour on a deployment of its own (`make bench-cluster`): only run when named in --only.
+ON_REQUEST = {"cluster"}
 
 
 def run_one(name: str, args: list[str], folder: Path) -> dict[str, Any]:
@@ -96,13 +108,41 @@ def write(
     output.write_text("\n".join(lines))
 
 
+def merge(results: list[dict[str, Any]], titles: dict[str, str], output: Path, info: dict[str, Any]) -> None:
+    """Put these results in place of their sections and headline rows; keep everything else."""
+    text = output.read_text()
+    rows = [Headline(**row) for result in results for row in result.get("headline", [])]
+    names = {row.benchmark for row in rows}
+    head, _, rest = text.partition("## Headline\n\n")
+    table_text, _, sections = rest.partition("\n\n")
+    kept = [line for line in table_text.splitlines()[2:] if line.split("|")[1].strip() not in names]
+    new_table = headline_table(rows).splitlines()
+    table_text = "\n".join([*table_text.splitlines()[:2], *kept, *new_table[2:]])
+    for result in results:
+        title = titles[result["name"]]
+        body = (
+            f"**Failed** (exit status {result['failed']})."
+            if "failed" in result
+            else f"{result['markdown']}\n\n_{result['seconds']:.0f} s, measured {info['date']}_"
+        )
+        section = f"## {title}\n\n{body}\n"
+        start = sections.find(f"## {title}\n")
+        if start < 0:
+            sections = sections.rstrip("\n") + "\n\n" + section
+        else:
+            end = sections.find("\n## ", start + 1)
+            sections = sections[:start] + section + ("" if end < 0 else sections[end:])
+    output.write_text(f"{head}## Headline\n\n{table_text}\n\n{sections}")
+
+
 def main() -> int:
     options = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     options.add_argument("--quick", action="store_true", help="small sizes: checks that everything runs")
     options.add_argument("--only", help="comma-separated benchmark names")
     options.add_argument("--output", type=Path, default=BENCH / "results.md")
+    options.add_argument("--merge", action="store_true", help="replace only what ran in the output file")
     args = options.parse_args()
-    wanted = set(args.only.split(",")) if args.only else {name for name, *_ in PLAN}
+    wanted = set(args.only.split(",")) if args.only else {name for name, *_ in PLAN} - ON_REQUEST
     import airflow
 
     info = {
@@ -117,7 +157,11 @@ def main() -> int:
             if name in wanted:
                 results.append(run_one(name, quick if args.quick else full, Path(folder)))
     info["load_after"] = machine()["load"]
-    write(results, {name: title for name, title, *_ in PLAN}, args.quick, args.output, info)
+    titles = {name: title for name, title, *_ in PLAN}
+    if args.merge and args.output.exists():
+        merge(results, titles, args.output, info)
+    else:
+        write(results, titles, args.quick, args.output, info)
     print(f"\nWrote {args.output}")
     return 1 if any("failed" in result for result in results) else 0
 
