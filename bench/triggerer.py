@@ -30,8 +30,9 @@ NAMES = {
 }
 DESIGNS = (
     "The designs, all consumed as triggers (`run()` to its one event) with the same 30 s client timeout: "
-    "ours registers each wait with the connection's one poller, which lists the automation's tasks once "
-    "per cycle, first one interval after the wait begins (whoever defers has just looked at the task). "
+    "ours registers each wait with the connection's one poller, which lists the workspace's active tasks "
+    "once per cycle and reads alone each task that left the listing (one GET per task, when it ends), "
+    "first one interval after the wait begins (whoever defers has just looked at the task). "
     "(a) builds an `AsyncMaestroClient` with an empty token "
     "cache for every poll: a new connection pool and a login each time (TLS verification off for it, so "
     "it is not also charged for loading the CA bundle into each new httpx session). (b) gets a blocking "

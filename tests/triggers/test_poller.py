@@ -162,3 +162,36 @@ async def test_listing_rate_limited_skips_the_cycle_instead_of_reading_each_task
     await _watch_cycles(task_ids, 8)
     assert maestro_conn.stats()["faults"]["rate_limit"] == 10
     assert maestro_conn.stats()["requests"].get(GET, 0) - before.get(GET, 0) == 0
+
+
+@pytest.mark.parametrize(("interval", "delay"), [(2.0, 0.3), (1.0, 1.5)])
+async def test_a_slow_listing_does_not_stretch_the_cycle(maestro_conn, interval: float, delay: float) -> None:
+    # The next look is due an interval after the listing began (not after its answer), and never
+    # sooner than half an interval after the answer: a server slower than the interval is not hammered.
+    task_ids = _create_fleet(maestro_conn, 5, outcome="NEVER")
+    maestro_conn.set_faults(script=[{"match": LIST, "action": "delay", "seconds": delay, "count": 1}])
+    poller = TaskPoller.for_connection("botcity_maestro_default")
+    timings: list[tuple[float, float]] = []
+    list_active = poller._list_active
+
+    async def timed(client, due):
+        began = time.monotonic()
+        found = await list_active(client, due)
+        timings.append((began, time.monotonic()))
+        return found
+
+    poller._list_active = timed  # type: ignore[method-assign]
+    waiting = asyncio.ensure_future(_wait_all(task_ids, label=None, interval=interval))
+    deadline = time.monotonic() + 60
+    while not timings and time.monotonic() < deadline:  # noqa: ASYNC110 (a list, no event)
+        await asyncio.sleep(0.05)
+    due_at = sorted({waiter.due_at for waiter in poller._waiters})
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    [(began, answered)] = timings[:1]
+    assert answered - began >= delay
+    assert len(due_at) == 1, "every wait seen by one listing is due again at the same moment"
+    assert due_at[0] >= answered + interval / 2
+    if answered - began < interval / 2:
+        assert due_at[0] <= began + interval, "the next look is an interval after the listing began"

@@ -205,6 +205,9 @@ class TaskPoller:
                     await asyncio.wait_for(self._wake.wait(), pause)
 
     async def _poll(self, client: AsyncMaestroClient, due: list[_Waiter]) -> None:
+        # The next look is an interval after this one began, not after it ended: a listing that takes
+        # seconds on a loaded server must not stretch every cycle by as much (nor stagger the waits).
+        started = time.monotonic()
         try:
             # A listing cannot beat one read when one task is due.
             seen = await self._list_active(client, due) if len(due) > 1 else {}
@@ -214,11 +217,12 @@ class TaskPoller:
             for waiter in due:
                 waiter.due_at = time.monotonic() + waiter.interval
             return
-        await self._deliver_all([waiter for waiter in self._waiters if waiter.task_id in seen], seen)
+        looked = (started, time.monotonic())
+        await self._deliver_all([waiter for waiter in self._waiters if waiter.task_id in seen], seen, looked)
         # Not active any more (or never listed): one read each tells how it ended.
         uncovered = [waiter for waiter in due if waiter.task_id not in seen]
         limit = asyncio.Semaphore(CONCURRENT_GETS)
-        await asyncio.gather(*(self._get(client, waiter, limit) for waiter in uncovered))
+        await asyncio.gather(*(self._get(client, waiter, limit, started) for waiter in uncovered))
 
     async def _list_active(self, client: AsyncMaestroClient, due: list[_Waiter]) -> dict[int, Task]:
         """The waited-for tasks among the workspace's active ones; empty when the listing failed."""
@@ -253,8 +257,9 @@ class TaskPoller:
         oldest = min(dates) - WINDOW_MARGIN
         return max(1, ceil((datetime.now(UTC) - oldest).total_seconds() / 86400))
 
-    async def _get(self, client: AsyncMaestroClient, waiter: _Waiter, limit: asyncio.Semaphore) -> None:
-        waiter.due_at = time.monotonic() + waiter.interval
+    async def _get(
+        self, client: AsyncMaestroClient, waiter: _Waiter, limit: asyncio.Semaphore, looked_at: float
+    ) -> None:
         async with limit:
             self.requests += 1
             try:
@@ -264,24 +269,35 @@ class TaskPoller:
                 waiter.offer(WaitError(gone, retryable=False))
                 return
             except MaestroError as exc:
+                _schedule(waiter, (looked_at, time.monotonic()))
                 if is_transient(exc):
                     log.warning("Could not read Maestro task %s, trying again later: %s", waiter.task_id, exc)
                     return
                 waiter.offer(WaitError(str(exc), retryable=not is_permanent(exc)))
                 return
-        self._deliver(waiter, task)
+        self._deliver(waiter, task, (looked_at, time.monotonic()))
 
-    async def _deliver_all(self, waiters: list[_Waiter], seen: dict[int, Task]) -> None:
+    async def _deliver_all(
+        self, waiters: list[_Waiter], seen: dict[int, Task], looked: tuple[float, float]
+    ) -> None:
         # Each delivery wakes a trigger: in batches, so a thousand waits never wake in one loop step.
         for start in range(0, len(waiters), DELIVERY_BATCH):
             for waiter in waiters[start : start + DELIVERY_BATCH]:
-                self._deliver(waiter, seen[waiter.task_id])
+                self._deliver(waiter, seen[waiter.task_id], looked)
             await asyncio.sleep(0)
 
-    def _deliver(self, waiter: _Waiter, task: Task) -> None:
-        waiter.due_at = time.monotonic() + waiter.interval
+    def _deliver(self, waiter: _Waiter, task: Task, looked: tuple[float, float]) -> None:
+        _schedule(waiter, looked)
         waiter.offer(task)
 
     def _fail_all(self, error: WaitError) -> None:
         for waiter in list(self._waiters):
             waiter.offer(error)
+
+
+def _schedule(waiter: _Waiter, looked: tuple[float, float]) -> None:
+    # The next look is an interval after this one began, and at least half an interval after its
+    # answer (``looked`` is when the request went out and when it was answered), so a server slower
+    # than the interval is not asked again the moment it answers.
+    sent, answered = looked
+    waiter.due_at = max(sent + waiter.interval, answered + waiter.interval / 2)
