@@ -325,7 +325,10 @@ def report(phases: list[Phase], cycles: int) -> Result:
             "scheduler queues the resumed task and a Celery worker runs `execute_complete` (all of a",
             "run's bots end within ten seconds, so the workers' queue sets it). Airflow's CPU: the",
             "scheduler, dag-processor, api-server and both workers with their task processes, over",
-            f"the whole run, per bot run. Detection p50: {medians}.",
+            f"the whole run, per bot run. Detection p50: {medians}. The poller learns that a task",
+            "ended from the first listing sent after it ended (a task that ends while its page is being",
+            "read still shows as running), then reads it: its delay is an interval plus a listing plus a",
+            "read, where one GET per wait needs an interval plus a read.",
         ]
     )
     body = method + "\n\n" + table(headers, rows)
