@@ -8,7 +8,8 @@ finishes them. Once every task is deferred, and the triggerers have had two inte
 it measures from outside, over ``--cycles`` poll intervals with no bot finishing:
 
 * requests per poll cycle of the triggerers (the emulator's request log, by the pid in our user agent),
-  against the goal ceil(waits of a triggerer / page size) + 1 each;
+  against the goal ceil(active tasks / page size) + 1 for each triggerer that holds waits (every
+  triggerer's poller lists the workspace's active tasks: here, the run's bots);
 * the triggerers' CPU time per cycle and resident size (their process trees, from ``/proc``).
 
 Then it finishes every bot (as bots report their own end), evenly over two intervals, and measures:
@@ -151,7 +152,9 @@ def run_phase(cluster: Any, airflow: Airflow, maestro: Maestro, phase: Phase, cy
     # The triggerers pick new triggers up within a few seconds; two intervals and every wait polls.
     time.sleep(2 * interval)
     by_job = triggers_by_job(cluster)
-    phase.goal = sum(math.ceil(count / MAX_PAGE_SIZE) + 1 for job, count in by_job.items() if job != "-")
+    # Each triggerer's poller pages through the workspace's active tasks, its own and the other's.
+    holding = sum(1 for job, count in by_job.items() if job != "-" and count)
+    phase.goal = holding * (math.ceil(phase.waits / MAX_PAGE_SIZE) + 1)
 
     pids = pids_of(cluster)
     cpu0, peak, t0 = tree_cpu(cluster, TRIGGERERS), PeakRss(cluster), time.time()
@@ -302,7 +305,7 @@ def report(phases: list[Phase], cycles: int) -> Result:
         "ours: requests / cycle",
         "one GET per wait: requests / cycle",
         "ratio",
-        "goal (Σ ceil(n/250)+1)",
+        "goal (Σ over triggerers: ceil(active/250)+1)",
         "triggerers' CPU s / cycle (ours / GET)",
         "triggerers' peak RSS MiB (ours / GET)",
         "detection p99 s (ours / GET)",
@@ -318,8 +321,10 @@ def report(phases: list[Phase], cycles: int) -> Result:
             "A Celery deployment on this machine (`make cluster`: PostgreSQL, Redis, two workers of",
             f"{WORKER_CONCURRENCY}, two triggerers), poll interval {POLL_INTERVAL_SECONDS:g} s, requests",
             f"counted over {cycles} cycles while every bot still runs (logins left out), the two",
-            "triggerers together. The goal is the poller's: per triggerer, ceil(its waits /",
-            f"{MAX_PAGE_SIZE}) + 1 (no task finishes inside the window). Detection delay: a bot's finish",
+            "triggerers together. The goal is the poller's, for each triggerer holding waits:",
+            f"ceil(active tasks / {MAX_PAGE_SIZE}) + 1 (no task finishes inside the window), since each",
+            "triggerer's poller pages through all of the workspace's active tasks, the other's too.",
+            "Detection delay: a bot's finish",
             "to the triggerer's first read of its task after it; the bots finish evenly over two",
             'intervals. "Finish → Airflow success" adds what Airflow does after the event: the',
             "scheduler queues the resumed task and a Celery worker runs `execute_complete` (all of a",
