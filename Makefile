@@ -96,7 +96,7 @@ cluster: $(STAMP)  ## a distributed Airflow: PostgreSQL, Redis, 2 Celery workers
 test-cluster: $(STAMP)  ## the provider's promises on make cluster's deployment, driven by the REST API; prints a report
 	BOTCITY_CLUSTER_TESTS=1 $(VPY) -m pytest tests/cluster -v -p no:cacheprovider
 
-bench-cluster: $(STAMP)  ## 500 and 1000 deferred waits on make cluster's deployment, ours beside one GET per wait; into bench/results.md (~1 h)
+bench-cluster: $(STAMP)  ## 500 and 1000 deferred waits on make cluster's deployment, ours beside one GET per wait; into bench/results.md (~1.5 h)
 	$(VPY) bench/run.py --only cluster --merge
 
 clean:  ## remove the virtual environments and caches

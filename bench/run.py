@@ -10,7 +10,7 @@ the file (and makes this script exit non-zero) without stopping the others.
     python bench/run.py --only cluster --merge   # `make bench-cluster`: one section into results.md
 
 ``--merge`` rewrites only the sections (and headline rows) of the benchmarks that ran, keeping the rest
-of the file: the cluster benchmark takes about an hour, more than a run of everything else.
+of the file: the cluster benchmark takes about an hour and a half, more than a run of everything else.
 """
 
 from __future__ import annotations
