@@ -43,7 +43,8 @@ from ._support import (
 EXAMPLES: dict[str, tuple[dict[str, Any], str]] = {
     "maestro_create_and_wait": ({}, "success"),
     "maestro_sensor": ({}, "success"),
-    "maestro_upload_then_run": ({}, "success"),
+    # Its upload needs two Celery slots within the hold: 30 s was not enough beside another suite.
+    "maestro_upload_then_run": ({"hold_seconds": 120}, "success"),
     "maestro_cancel": ({}, "success"),
     "maestro_restart": ({}, "success"),
     "maestro_mapped": ({}, "success"),
