@@ -86,8 +86,14 @@ class Airflow:
     def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return dict(self.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}"))
 
-    def wait_run(self, dag_id: str, run_id: str, timeout_seconds: float) -> str:
+    def wait_run(
+        self, dag_id: str, run_id: str, timeout_seconds: float, between: Callable[[], object] | None = None
+    ) -> str:
+        """Wait for the run to end; ``between`` runs before each look (to restart what died)."""
+
         def ended() -> str | None:
+            if between is not None:
+                between()
             state = self.run(dag_id, run_id)["state"]
             return state if state in ("success", "failed") else None
 
@@ -104,6 +110,21 @@ class Airflow:
             found += page["task_instances"]
             if len(found) >= page["total_entries"] or not page["task_instances"]:
                 return found
+
+    def log_tail(self, dag_id: str, run_id: str, ti: dict[str, Any], lines: int = 15) -> str:
+        """The last lines of a task instance's log, through the REST API, to say why it failed."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{ti['task_id']}/logs/{ti['try_number']}"
+        try:
+            answer = self.call(
+                "GET", path, params={"map_index": ti["map_index"]}, headers={"Accept": "application/json"}
+            )
+        except requests.RequestException as error:
+            return f"(no log: {error})"
+        entries = answer.get("content") or []
+        text = [
+            str(entry.get("event", entry)) if isinstance(entry, dict) else str(entry) for entry in entries
+        ]
+        return "\n".join(text[-lines:])
 
     def states(self, dag_id: str, run_id: str, task_id: str | None = None) -> Counter[str]:
         return Counter(
