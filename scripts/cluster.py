@@ -285,6 +285,15 @@ class Cluster(LocalAirflow):
             self._children[name].wait(timeout=30)
         return pids
 
+    def restart_dead(self) -> list[str]:
+        """Start again every service that exited by itself, as a supervisor (systemd, Kubernetes) would:
+        a scheduler whose database shuts down under it exits, and a deployment brings it back."""
+        dead = self.dead_services()
+        for name in dead:
+            self.say(f"{name} exited; starting it again")
+            self.start_service(name)
+        return dead
+
     def stop_service(self, name: str) -> None:
         """SIGTERM a service (a clean stop, as a restart does) and wait for it."""
         self._terminate([name], 60.0)
