@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,9 +70,15 @@ def run_one(name: str, args: list[str], folder: Path) -> dict[str, Any]:
     out = folder / f"{name}.json"
     started = time.monotonic()
     print(f"\n=== {name} {' '.join(args)}", flush=True)
-    code = subprocess.run(
-        [PYTHON, str(BENCH / f"{name}.py"), *args, "--json", str(out)], check=False
-    ).returncode
+    with subprocess.Popen([PYTHON, str(BENCH / f"{name}.py"), *args, "--json", str(out)]) as child:
+        try:
+            code = child.wait()
+        except KeyboardInterrupt:
+            # subprocess.run would SIGKILL the child a quarter second after a Ctrl-C, in the middle of
+            # its own clean-up: the cluster benchmark then leaves PostgreSQL and a Celery worker behind.
+            child.send_signal(signal.SIGINT)
+            child.wait(timeout=300)
+            raise
     if code == 0 and out.exists():
         result: dict[str, Any] = json.loads(out.read_text())
         return result
