@@ -31,6 +31,7 @@ TERMINAL = {"FINISHED", "CANCELED"}
 LOGIN_ROUTE = "POST /api/v2/workspace/login"
 LIST_ROUTE = "GET /api/v2/task"
 GET_ROUTE = "GET /api/v2/task/{taskId}"
+UPDATE_ROUTE = "POST /api/v2/task/{taskId}"
 
 
 def load_cluster_module() -> ModuleType:

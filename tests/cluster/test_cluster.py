@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import math
+import os
 import re
+import signal
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -26,6 +29,7 @@ from ._support import (
     LIST_ROUTE,
     LOGIN_ROUTE,
     TERMINAL,
+    UPDATE_ROUTE,
     Airflow,
     Maestro,
     agent_pid,
@@ -127,6 +131,9 @@ def test_mapped_deferred_waits_survive_a_dead_triggerer_and_a_scheduler_restart(
     wait_for("the surviving triggerer to take the waits over", taken_over, 300, every=1.0)
     takeover = time.monotonic() - killed_at
     cluster.start_service("triggerer-1")
+    # The survivor holds every wait now; paused past its heartbeat, it loses them to the restarted one.
+    survivor = next(job for job in by_job if job not in (dead_job, "-"))
+    handed = _pause_until_handed_over(cluster, "triggerer-2", survivor)
     cluster.stop_service("scheduler")  # a restart, mid-run
     cluster.start_service("scheduler")
 
@@ -151,6 +158,10 @@ def test_mapped_deferred_waits_survive_a_dead_triggerer_and_a_scheduler_restart(
     assert (duplicates, orphans) == (0, 0)
 
     lines = maestro.requests_since(started)
+    # A trigger changes a task only in on_kill: none may have, though the paused triggerer cancelled its
+    # waits when it woke (Airflow 3.3 calls on_kill for those too, apache/airflow#73454).
+    stopped = [line for line in lines if line["route"] == UPDATE_ROUTE and agent_pid(line["agent"]) in pids]
+    assert not stopped, f"a triggerer stopped a bot whose wait it had only handed over: {stopped[:3]}"
     per_cycle, _ = _triggerer_traffic(lines, pids, SCALE["size"])
     # Logins over each triggerer process's whole life: the earliest came with the example DAGs.
     _, logins = _triggerer_traffic(maestro.requests_since(0), pids, SCALE["size"])
@@ -176,10 +187,39 @@ def test_mapped_deferred_waits_survive_a_dead_triggerer_and_a_scheduler_restart(
         f"p50 {median(delays):.1f} s, p99 {percentile(delays, 0.99):.1f} s"
     )
     report["triggerer takeover"] = f"{moved} waits moved to the survivor in {takeover:.0f} s after SIGKILL"
+    report["triggerer paused past its heartbeat"] = (
+        f"{handed} waits handed to the other; on waking it cancelled them, bots stopped: {len(stopped)}"
+    )
 
 
 def _state(task: Any) -> str:
     return str(getattr(task.state, "value", task.state))
+
+
+def _pause_until_handed_over(cluster: Any, name: str, job: str) -> int:
+    """SIGSTOP a triggerer until the other holds its waits (its heartbeat lapsed), then SIGCONT it and
+    wait for its heartbeat: awake, it finds its waits gone and cancels them. Returns how many moved."""
+    held = triggers_by_job(cluster)[job]
+    assert held > 0, f"{name} holds no wait to hand over: the pause would test nothing"
+    pids = cluster.processes([name])
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        wait_for(f"the waits of paused {name} to move", lambda: triggers_by_job(cluster)[job] == 0, 300, 2.0)
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+    def awake() -> bool:
+        if name in cluster.dead_services():  # it may also quit on finding its job taken over
+            cluster.restart_dead()
+            return True
+        query = f"SELECT extract(epoch FROM now() - latest_heartbeat) FROM job WHERE id = {int(job)}"
+        return float(psql(cluster, query)[0][0]) < 5
+
+    wait_for(f"{name} to heartbeat again", awake, 120)
+    return held
 
 
 def _stale_triggerer_job(cluster: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -91,6 +92,61 @@ async def test_the_trigger_leaves_the_bot_alone_unless_asked(maestro_conn) -> No
     task_id = _running_task(maestro_conn)
     await MaestroTaskTrigger(maestro_conn_id="botcity_maestro_default", maestro_task_id=task_id).on_kill()
     assert _task(maestro_conn, task_id).state == "RUNNING"
+
+
+def _deferred_ti(map_index: int = 3) -> SimpleNamespace:
+    return SimpleNamespace(dag_id="d", task_id="run_bot", run_id="r1", map_index=map_index, try_number=1)
+
+
+def _states_are(monkeypatch, answer) -> list[dict]:
+    """Airflow's answer to the triggerer's 'what state is this task instance in' (apache/airflow#73454)."""
+    runner = pytest.importorskip("airflow.sdk.execution_time.task_runner")
+    asked: list[dict] = []
+
+    def get_task_states(**query):
+        asked.append(query)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(runner.RuntimeTaskInstance, "get_task_states", staticmethod(get_task_states))
+    return asked
+
+
+def _waiting_trigger(task_id: int, ti) -> MaestroTaskTrigger:
+    trigger = MaestroTaskTrigger(
+        maestro_conn_id="botcity_maestro_default", maestro_task_id=task_id, cancel_on_kill=True
+    )
+    trigger.task_instance = ti
+    return trigger
+
+
+async def test_a_wait_handed_to_another_triggerer_leaves_the_bot_running(maestro_conn, monkeypatch) -> None:
+    task_id = _running_task(maestro_conn)
+    asked = _states_are(monkeypatch, {"r1": {"run_bot_3": "deferred"}})
+    await _waiting_trigger(task_id, _deferred_ti()).on_kill()
+    assert asked == [{"dag_id": "d", "map_index": 3, "task_ids": ["run_bot"], "run_ids": ["r1"]}]
+    task = _task(maestro_conn, task_id)
+    assert (task.state, task.killed, task.interrupted) == ("RUNNING", False, False)
+
+
+@pytest.mark.parametrize("state", ["failed", "success", None])
+async def test_a_user_who_ended_the_wait_stops_the_bot(maestro_conn, monkeypatch, state) -> None:
+    task_id = _running_task(maestro_conn)
+    # Unmapped, the execution API names the instance by its task id alone.
+    _states_are(monkeypatch, {"r1": {"run_bot": state}})
+    await _waiting_trigger(task_id, _deferred_ti(map_index=-1)).on_kill()
+    assert _task(maestro_conn, task_id).killed
+
+
+async def test_a_state_that_cannot_be_read_counts_as_the_users_kill(
+    maestro_conn, monkeypatch, caplog
+) -> None:
+    task_id = _running_task(maestro_conn)
+    _states_are(monkeypatch, ConnectionError("supervisor gone"))
+    await _waiting_trigger(task_id, _deferred_ti()).on_kill()
+    assert _task(maestro_conn, task_id).killed
+    assert "supervisor gone" in caplog.text and "d.run_bot[3] (r1)" in caplog.text
 
 
 def test_reattach_off_turns_durable_off_too() -> None:

@@ -83,11 +83,20 @@ class MaestroTaskTrigger(BaseTrigger):
         """A user killed the waiting task (Airflow 3.3+): stop the bot, as the operator would.
 
         The one thing this trigger ever changes, and only on a user's explicit act: a triggerer restart,
-        a timeout or the end of the wait never get here.
+        a timeout or the end of the wait never get here. Airflow 3.3 also calls it for a wait handed to
+        another triggerer; then the task instance is still deferred, and the bot goes on (``_handover``).
         """
         if not self.cancel_on_kill:
             return
         await load_off_loop()
+        from botcity_provider.triggers._handover import wait_goes_on
+
+        if await wait_goes_on(getattr(self, "task_instance", None)):
+            self.log.info(
+                "Maestro task %s goes on: its Airflow task is still waiting, now in another triggerer",
+                self.maestro_task_id,
+            )
+            return
         from botcity_provider._progress import stop_report
         from botcity_provider.hooks.maestro import MaestroHook
 
