@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from types import SimpleNamespace
 
@@ -125,7 +126,7 @@ async def test_a_wait_handed_to_another_triggerer_leaves_the_bot_running(maestro
     task_id = _running_task(maestro_conn)
     asked = _states_are(monkeypatch, {"r1": {"run_bot_3": "deferred"}})
     await _waiting_trigger(task_id, _deferred_ti()).on_kill()
-    assert asked == [{"dag_id": "d", "map_index": 3, "task_ids": ["run_bot"], "run_ids": ["r1"]}]
+    assert asked == [{"dag_id": "d", "map_index": None, "task_ids": ["run_bot"], "run_ids": ["r1"]}]
     task = _task(maestro_conn, task_id)
     assert (task.state, task.killed, task.interrupted) == ("RUNNING", False, False)
 
@@ -147,6 +148,32 @@ async def test_a_state_that_cannot_be_read_counts_as_the_users_kill(
     await _waiting_trigger(task_id, _deferred_ti()).on_kill()
     assert _task(maestro_conn, task_id).killed
     assert "supervisor gone" in caplog.text and "d.run_bot[3] (r1)" in caplog.text
+
+
+async def test_the_waits_a_triggerer_lost_at_once_ask_airflow_once(monkeypatch) -> None:
+    from botcity_provider.triggers._handover import wait_goes_on
+
+    # Two runs of a mapped task handed over, one index of which a user marked failed meanwhile.
+    states = {run: {f"run_bot_{index}": "deferred" for index in range(100)} for run in ("r1", "r2")}
+    states["r2"]["run_bot_7"] = "failed"
+    asked = _states_are(monkeypatch, states)
+    tis = [_deferred_ti(index) for index in range(100)]
+    tis += [SimpleNamespace(**{**vars(_deferred_ti(index)), "run_id": "r2"}) for index in range(100)]
+    answers = await asyncio.gather(*(wait_goes_on(ti) for ti in tis))
+    assert asked == [{"dag_id": "d", "map_index": None, "task_ids": ["run_bot"], "run_ids": ["r1", "r2"]}]
+    assert [index for index, goes_on in enumerate(answers) if not goes_on] == [107]
+    # Who asks after the question went out gets a question of their own, never an answer older than it.
+    assert await wait_goes_on(_deferred_ti(5))
+    assert len(asked) == 2
+
+
+async def test_a_question_that_failed_counts_as_every_users_kill(monkeypatch, caplog) -> None:
+    from botcity_provider.triggers._handover import wait_goes_on
+
+    _states_are(monkeypatch, ConnectionError("supervisor gone"))
+    answers = await asyncio.gather(*(wait_goes_on(_deferred_ti(index)) for index in range(5)))
+    assert answers == [False] * 5
+    assert caplog.text.count("supervisor gone") == 5
 
 
 def test_reattach_off_turns_durable_off_too() -> None:

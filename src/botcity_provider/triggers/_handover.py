@@ -7,17 +7,24 @@ in 500. A user's act (mark failed, mark success, clear) takes the task instance 
 hand-over leaves it deferred, and a wait the new owner already ended moves it on to its next try or to
 ``execute_complete``. So the task instance's state, read through the triggerer's own channel to Airflow,
 decides.
+
+A triggerer that lost its waits cancels all of them at once: a hundred questions, one after another
+through that one channel, outlast the bound on each, and a wait whose answer came too late had its bot
+stopped (a retry in the cluster test). The questions of one moment are asked together instead: one
+request per task, for all its map indexes and runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 log = logging.getLogger(__name__)
 
 ASK_SECONDS = 10.0
+# Airflow cancels a triggerer's lost waits one loop step apart: their on_kill calls meet within this.
+GATHER_SECONDS = 0.2
 # States in which Airflow still carries the wait on (another triggerer, or a worker resuming it). A
 # cleared task may already be scheduled again when asked: its next try then takes the bot over.
 GOING_ON = frozenset({"deferred", "scheduled", "queued", "running", "up_for_retry"})
@@ -41,20 +48,59 @@ async def wait_goes_on(ti: Any) -> bool:
 
 
 async def _state_of(ti: Any) -> str | None:
-    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-    from asgiref.sync import sync_to_async
-
     mapped = ti.map_index is not None and ti.map_index >= 0
-    states = await sync_to_async(RuntimeTaskInstance.get_task_states)(
-        dag_id=ti.dag_id,
-        map_index=ti.map_index if mapped else None,
-        task_ids=[ti.task_id],
-        run_ids=[ti.run_id],
-    )
-    # The execution API names a mapped instance "<task_id>_<map_index>".
+    states = await asyncio.shield(_Question.joined_by(ti).answer)
+    # The execution API names a mapped instance "<task_id>_<map_index>"; one task per question keeps
+    # that name from meeting another task's.
     key = f"{ti.task_id}_{ti.map_index}" if mapped else ti.task_id
     state = states.get(ti.run_id, {}).get(key)
     return None if state is None else str(getattr(state, "value", state))
+
+
+class _Question:
+    """The states of one task's instances, asked once for every wait cancelled within ``GATHER_SECONDS``.
+
+    A question is sent after everyone who joined it was cancelled, so its answer is never older than
+    anyone's cancellation; who comes after it is sent joins the next one.
+    """
+
+    _open: ClassVar[dict[tuple[int, str, str], _Question]] = {}
+    _sending: ClassVar[set[asyncio.Task[None]]] = set()
+
+    def __init__(self, key: tuple[int, str, str]) -> None:
+        self.key = key
+        self.run_ids: set[str] = set()
+        self.answer: asyncio.Future[dict[str, dict[str, Any]]] = asyncio.get_running_loop().create_future()
+        # Read the outcome even when every waiter has given up, so asyncio does not warn of it.
+        self.answer.add_done_callback(lambda answer: answer.cancelled() or answer.exception())
+        sending = asyncio.get_running_loop().create_task(self._send())
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
+
+    @classmethod
+    def joined_by(cls, ti: Any) -> _Question:
+        key = (id(asyncio.get_running_loop()), ti.dag_id, ti.task_id)
+        question = cls._open.get(key)
+        if question is None:
+            question = cls._open[key] = cls(key)
+        question.run_ids.add(ti.run_id)
+        return question
+
+    async def _send(self) -> None:
+        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+        from asgiref.sync import sync_to_async
+
+        await asyncio.sleep(GATHER_SECONDS)
+        del self._open[self.key]
+        _, dag_id, task_id = self.key
+        try:
+            states = await sync_to_async(RuntimeTaskInstance.get_task_states)(
+                dag_id=dag_id, map_index=None, task_ids=[task_id], run_ids=sorted(self.run_ids)
+            )
+        except Exception as exc:  # each waiter logs it as its own failure to ask
+            self.answer.set_exception(exc)
+        else:
+            self.answer.set_result(states)
 
 
 def _name(ti: Any) -> str:
