@@ -36,11 +36,13 @@ def test_login_with_bad_key_raises_value_error(emulator: EmulatorHandle) -> None
 
 
 def test_task_create_get_finish_restart_interrupt(sdk: BotMaestroSDK) -> None:
-    task = sdk.create_task("demo", {"a": 1, "b": "two"}, test=True, priority=7)
+    # The restarted run never ends by itself: only the interrupt can end it, however slow this test is.
+    parameters = {"a": 1, "b": "two", "_emulator": {"outcome": ["SUCCESS", "NEVER"]}}
+    task = sdk.create_task("demo", parameters, test=True, priority=7)
     assert (task.state, task.activity_label, task.parameters, task.priority, task.test) == (
         "START",
         "demo",
-        {"a": 1, "b": "two"},
+        parameters,
         7,
         True,
     )
@@ -63,7 +65,7 @@ def test_task_create_get_finish_restart_interrupt(sdk: BotMaestroSDK) -> None:
     running = wait_for(lambda: sdk.get_task(task.id), lambda t: t.state == "RUNNING")
     sdk.interrupt_task(task.id)
     assert sdk.get_task(task.id).is_interrupted()
-    stopped = wait_for(lambda: sdk.get_task(running.id), lambda t: t.state == "FINISHED", timeout_seconds=2)
+    stopped = wait_for(lambda: sdk.get_task(running.id), lambda t: t.state == "FINISHED")
     assert (stopped.finish_status, stopped.finish_message) == ("FAILED", "Interrupted at the user's request")
 
 

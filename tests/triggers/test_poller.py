@@ -9,6 +9,7 @@ from math import ceil
 import pytest
 
 from botcity_provider.client import MaestroClient
+from botcity_provider.triggers._off_loop import load_off_loop
 from botcity_provider.triggers._poller import TaskPoller
 from botcity_provider.triggers.maestro import MaestroTaskTrigger
 
@@ -139,6 +140,39 @@ async def _watch_cycles(task_ids: list[int], cycles: int) -> TaskPoller:
     return poller
 
 
+async def _hold_waits(task_ids: list[int], cycles: int, stagger: float = 0.0) -> TaskPoller:
+    """Hold waits on the poller itself through ``cycles`` cycles, begun ``stagger`` seconds apart."""
+    poller = TaskPoller.for_connection("botcity_maestro_default")
+    await load_off_loop()  # as the trigger does, so that no first import holds the loop between them
+
+    async def wait(index: int, task_id: int) -> None:
+        await asyncio.sleep(index * stagger)
+        async with poller.watch(task_id, 1.0) as updates:
+            async for _ in updates.until(None):
+                pass
+
+    waiting = asyncio.gather(*(wait(index, task_id) for index, task_id in enumerate(task_ids)))
+    deadline = time.monotonic() + 60
+    while poller.cycles < cycles and time.monotonic() < deadline:  # noqa: ASYNC110 (a counter, no event)
+        await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert poller.cycles >= cycles
+    return poller
+
+
+async def test_waits_that_began_moments_apart_share_every_listing(maestro_conn) -> None:
+    # 20 waits begun 10 ms apart (a loaded triggerer resuming them): the first was due alone, and
+    # cost a read of its own, in every cycle until a listing delivered to all of them at once.
+    task_ids = _create_fleet(maestro_conn, 20, outcome="NEVER")
+    before = maestro_conn.stats()["requests"]
+    poller = await _hold_waits(task_ids, 6, stagger=0.01)
+    after = maestro_conn.stats()["requests"]
+    assert after.get(GET, 0) - before.get(GET, 0) == 0
+    assert after.get(LIST, 0) - before.get(LIST, 0) == poller.cycles
+
+
 @pytest.mark.parametrize("status", [500, 403])
 async def test_a_failing_listing_falls_back_to_one_read_per_task(maestro_conn, status: int) -> None:
     task_ids = _create_fleet(maestro_conn, 20, outcome="NEVER")
@@ -159,7 +193,7 @@ async def test_listing_rate_limited_skips_the_cycle_instead_of_reading_each_task
         script=[{"match": LIST, "action": "status", "status": 429, "retry_after": 0, "count": 10}]
     )
     before = maestro_conn.stats()["requests"]
-    await _watch_cycles(task_ids, 8)
+    await _hold_waits(task_ids, 8)
     assert maestro_conn.stats()["faults"]["rate_limit"] == 10
     assert maestro_conn.stats()["requests"].get(GET, 0) - before.get(GET, 0) == 0
 
