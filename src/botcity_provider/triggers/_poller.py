@@ -221,9 +221,14 @@ class TaskPoller:
         looked = (started, time.monotonic())
         await self._deliver_all([waiter for waiter in self._waiters if waiter.task_id in seen], seen, looked)
         # Not active any more (or never listed): one read each tells how it ended.
-        uncovered = [waiter for waiter in due if waiter.task_id not in seen]
-        limit = asyncio.Semaphore(CONCURRENT_GETS)
-        await asyncio.gather(*(self._get(client, waiter, limit, started) for waiter in uncovered))
+        uncovered = iter([waiter for waiter in due if waiter.task_id not in seen])
+
+        async def reader() -> None:
+            for waiter in uncovered:  # shared: each reader takes the next wait left
+                await self._get(client, waiter, started)
+
+        # A few readers, not a task per read: two hundred tasks made in one step held the loop 40 ms.
+        await asyncio.gather(*(reader() for _ in range(CONCURRENT_GETS)))
 
     async def _list_active(self, client: AsyncMaestroClient, due: list[_Waiter]) -> dict[int, Task]:
         """The waited-for tasks among the workspace's active ones; empty when the listing failed."""
@@ -258,24 +263,21 @@ class TaskPoller:
         oldest = min(dates) - WINDOW_MARGIN
         return max(1, ceil((datetime.now(UTC) - oldest).total_seconds() / 86400))
 
-    async def _get(
-        self, client: AsyncMaestroClient, waiter: _Waiter, limit: asyncio.Semaphore, looked_at: float
-    ) -> None:
-        async with limit:
-            self.requests += 1
-            try:
-                task = await client.tasks.get(waiter.task_id)
-            except NotFoundError as exc:
-                gone = f"Maestro task {waiter.task_id} does not exist (any more): {exc}"
-                waiter.offer(WaitError(gone, retryable=False))
+    async def _get(self, client: AsyncMaestroClient, waiter: _Waiter, looked_at: float) -> None:
+        self.requests += 1
+        try:
+            task = await client.tasks.get(waiter.task_id)
+        except NotFoundError as exc:
+            gone = f"Maestro task {waiter.task_id} does not exist (any more): {exc}"
+            waiter.offer(WaitError(gone, retryable=False))
+            return
+        except MaestroError as exc:
+            _schedule(waiter, (looked_at, time.monotonic()))
+            if is_transient(exc):
+                log.warning("Could not read Maestro task %s, trying again later: %s", waiter.task_id, exc)
                 return
-            except MaestroError as exc:
-                _schedule(waiter, (looked_at, time.monotonic()))
-                if is_transient(exc):
-                    log.warning("Could not read Maestro task %s, trying again later: %s", waiter.task_id, exc)
-                    return
-                waiter.offer(WaitError(str(exc), retryable=not is_permanent(exc)))
-                return
+            waiter.offer(WaitError(str(exc), retryable=not is_permanent(exc)))
+            return
         self._deliver(waiter, task, (looked_at, time.monotonic()))
 
     async def _deliver_all(
