@@ -129,7 +129,12 @@ async def test_the_poller_starts_again_when_a_wait_arrives(maestro_conn) -> None
 async def _watch_cycles(task_ids: list[int], cycles: int) -> TaskPoller:
     """Wait for never-ending tasks through ``cycles`` poll cycles, then cancel the waits."""
     poller = TaskPoller.for_connection("botcity_maestro_default")
-    waiting = asyncio.ensure_future(_wait_all(task_ids, label=None))
+    await _through_cycles(poller, asyncio.ensure_future(_wait_all(task_ids, label=None)), cycles)
+    return poller
+
+
+async def _through_cycles(poller: TaskPoller, waiting: asyncio.Future, cycles: int) -> None:
+    """Let ``waiting`` wait through ``cycles`` of the poller's cycles, then cancel it."""
     deadline = time.monotonic() + 60
     while poller.cycles < cycles and time.monotonic() < deadline:  # noqa: ASYNC110 (a counter, no event)
         await asyncio.sleep(0.05)
@@ -137,7 +142,6 @@ async def _watch_cycles(task_ids: list[int], cycles: int) -> TaskPoller:
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert poller.cycles >= cycles
-    return poller
 
 
 async def _hold_waits(task_ids: list[int], cycles: int, stagger: float = 0.0) -> TaskPoller:
@@ -152,13 +156,7 @@ async def _hold_waits(task_ids: list[int], cycles: int, stagger: float = 0.0) ->
                 pass
 
     waiting = asyncio.gather(*(wait(index, task_id) for index, task_id in enumerate(task_ids)))
-    deadline = time.monotonic() + 60
-    while poller.cycles < cycles and time.monotonic() < deadline:  # noqa: ASYNC110 (a counter, no event)
-        await asyncio.sleep(0.05)
-    waiting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await waiting
-    assert poller.cycles >= cycles
+    await _through_cycles(poller, waiting, cycles)
     return poller
 
 

@@ -221,14 +221,15 @@ class TaskPoller:
         looked = (started, time.monotonic())
         await self._deliver_all([waiter for waiter in self._waiters if waiter.task_id in seen], seen, looked)
         # Not active any more (or never listed): one read each tells how it ended.
-        uncovered = iter([waiter for waiter in due if waiter.task_id not in seen])
+        uncovered = [waiter for waiter in due if waiter.task_id not in seen]
+        left = iter(uncovered)
 
         async def reader() -> None:
-            for waiter in uncovered:  # shared: each reader takes the next wait left
+            for waiter in left:  # shared: each reader takes the next wait left
                 await self._get(client, waiter, started)
 
         # A few readers, not a task per read: two hundred tasks made in one step held the loop 40 ms.
-        await asyncio.gather(*(reader() for _ in range(CONCURRENT_GETS)))
+        await asyncio.gather(*(reader() for _ in range(min(CONCURRENT_GETS, len(uncovered)))))
 
     async def _list_active(self, client: AsyncMaestroClient, due: list[_Waiter]) -> dict[int, Task]:
         """The waited-for tasks among the workspace's active ones; empty when the listing failed."""
