@@ -193,6 +193,23 @@ TABLE: list[BadInput] = [
         "empty_200",
     ),
     BadInput(
+        "a CA bundle that is not a PEM file",
+        "`MaestroClient(verify=...)`, or the connection's `ca_bundle` extra",
+        "ValidationError",
+        "verify: CA bundle '{file}' is not a PEM file of certificates ('-----BEGIN CERTIFICATE-----')",
+        "ca_bundle_not_pem",
+    ),
+    BadInput(
+        "a server certificate signed by an authority this machine does not trust",
+        "`MaestroClient` (`tasks.get`) against an HTTPS server",
+        "MaestroTLSError",
+        "POST {url}/api/v2/workspace/login failed: the server's certificate is signed by an authority this "
+        "machine does not trust (unable to get local issuer certificate); set the connection's CA bundle "
+        "extra (ca_bundle) to the PEM file of the authority that signed it, or name a bundle that holds it in "
+        "$REQUESTS_CA_BUNDLE",
+        "unknown_authority",
+    ),
+    BadInput(
         "a task state the client does not know",
         "`MaestroClient` (`tasks.get`)",
         "none",
@@ -378,11 +395,11 @@ def stub_server() -> Iterator[str]:
         thread.join(5)
 
 
-def _client(url: str, login: str, key: str) -> Any:
+def _client(url: str, login: str, key: str, **settings: Any) -> Any:
     from botcity_provider.client import MaestroClient, TokenCache
     from tests.conftest import FAST_RETRY
 
-    return MaestroClient(url, login, key, retry=FAST_RETRY, token_cache=TokenCache())
+    return MaestroClient(url, login, key, retry=FAST_RETRY, token_cache=TokenCache(), **settings)
 
 
 def _html_502(emulator: Any, stub: str) -> Any:
@@ -407,9 +424,44 @@ def _unknown_state(emulator: Any, stub: str) -> Any:
     return f"no error: the task parses, is not terminal, and a wait keeps polling: {describe(task)}"
 
 
+def _ca_bundle_not_pem(emulator: Any, stub: str) -> Any:
+    from botcity_provider.client import ValidationError
+
+    with tempfile.TemporaryDirectory() as folder:
+        bundle = Path(folder) / "bundle.pem"
+        bundle.write_text("not a certificate\n")
+        try:
+            _client(emulator.url, emulator.login, emulator.key, verify=str(bundle))
+        except ValidationError as exc:
+            return Caught(type(exc).__name__, str(exc).replace(str(bundle), "{file}"))
+    return "no error"
+
+
+def _unknown_authority(emulator: Any, stub: str) -> Any:
+    from botcity_maestro_emulator.testing import serve_in_thread
+    from botcity_provider.client import MaestroTLSError
+
+    with serve_in_thread(tls=True) as secured:
+        try:
+            _client(secured.url, secured.login, secured.key).tasks.get(1)
+        except MaestroTLSError as exc:
+            return Caught(type(exc).__name__, str(exc).replace(secured.url, "{url}"))
+    return "no error"
+
+
+@dataclass(frozen=True)
+class Caught:
+    """An error a case caught itself, to put the placeholders (``{url}``, ``{file}``) in its message."""
+
+    error: str
+    message: str
+
+
 CLIENT_CASES: dict[str, Callable[[Any, str], Any]] = {
     "html_502": _html_502,
     "empty_200": _empty_200,
+    "ca_bundle_not_pem": _ca_bundle_not_pem,
+    "unknown_authority": _unknown_authority,
     "unknown_state": _unknown_state,
 }
 
@@ -424,6 +476,9 @@ def test_the_client_turns_each_bad_answer_into_the_catalogued_error(
         result = CLIENT_CASES[row.case](emulator_state, stub_server)
     except MaestroError as exc:
         assert (type(exc).__name__, str(exc)) == (row.error, row.message)
+        return
+    if isinstance(result, Caught):
+        assert (result.error, result.message) == (row.error, row.message)
         return
     assert (row.error, result) == ("none", row.message)
 

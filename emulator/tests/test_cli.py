@@ -96,8 +96,9 @@ def test_console_script() -> None:
 
 
 def test_no_key_or_token_in_any_output() -> None:
-    key, runner = "cli-secret-key-9f8e7d", "emu_cli-runner-secret-1a2b"
+    key, runner, admin = "cli-secret-key-9f8e7d", "emu_cli-runner-secret-1a2b", "cli-admin-secret-77aa"
     argv = [*MODULE, "--port", "0", "--key", key, "--runner-token", runner, "--access-log"]
+    argv += ["--admin-token", admin]
     argv += ["--error-rate", "0.3", "--seed", "5"]
     with running(argv) as (process, url):
         session = requests.Session()
@@ -114,11 +115,19 @@ def test_no_key_or_token_in_any_output() -> None:
         for header in ({"token": token}, {"Authorization": f"Bearer {token}"}, {"token": runner}):
             session.post(f"{url}/api/v2/task", json={"activityLabel": "demo"}, headers=header, timeout=5)
             session.get(f"{url}/api/v2/task", headers=header, timeout=5)
-        tokens = requests.get(f"{url}/_emulator/tokens", timeout=5).json()
+        assert (
+            requests.get(
+                f"{url}/_emulator/tokens", headers={"Authorization": "Bearer x"}, timeout=5
+            ).status_code
+            == 401
+        )
+        tokens = requests.get(
+            f"{url}/_emulator/tokens", headers={"Authorization": f"Bearer {admin}"}, timeout=5
+        ).json()
         code, out, err = _stop(process, signal.SIGTERM)
     assert code == 0
     assert "POST /api/v2/task" in err, "the access log should be on"
-    for secret in [key, "nope-wrong", runner, *tokens]:
+    for secret in [key, "nope-wrong", runner, admin, *tokens]:
         assert secret not in out and secret not in err
         assert secret not in _READY_LINES[process.pid]
 

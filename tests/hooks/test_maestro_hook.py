@@ -77,8 +77,10 @@ def test_empty_host_means_the_botcity_cloud(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_ca_bundle_extra_wins_over_verify(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    import trustme
+
     bundle = tmp_path / "ca.pem"
-    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    trustme.CA().cert_pem.write_to_path(str(bundle))  # a real one: the client loads it before any request
     extra = {"verify": True, "ca_bundle": str(bundle)}
     hook = _hook(
         monkeypatch,

@@ -8,9 +8,10 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from botcity_maestro_emulator.app import create_app
 from botcity_maestro_emulator.config import (
@@ -22,12 +23,16 @@ from botcity_maestro_emulator.config import (
 )
 from botcity_maestro_emulator.faults import FaultProfile, merge_profile
 from botcity_maestro_emulator.server import bind_socket, make_server, run_in_main_thread, url_of
+from botcity_maestro_emulator.tls import TLSFiles, check_files, is_loopback, throwaway
 
 READY_PREFIX = "Maestro emulator ready at "
 READY_LINE = READY_PREFIX + "{url} (login {login})"
 """The one line on stdout: the URL is the first word after the prefix, so readers can split it off."""
+AUTHORITY_SUFFIX = " (authority {path})"
+"""Added to the ready line by ``--tls``: the PEM file a client trusts to reach the server."""
 KEY_ENV = "MAESTRO_EMULATOR_KEY"
 RUNNER_TOKENS_ENV = "MAESTRO_EMULATOR_RUNNER_TOKENS"
+ADMIN_TOKEN_ENV = "MAESTRO_EMULATOR_ADMIN_TOKEN"
 """Secrets can come from the environment, which unlike argv is not visible to other users in ``ps``."""
 _FAULT_FLAGS = {
     "error_rate": "error_rate",
@@ -42,13 +47,22 @@ _FAULT_FLAGS = {
 }
 
 
-def parse_ready_line(line: str) -> tuple[str, str] | None:
-    """Return the URL and login of a ready line, or ``None`` if ``line`` is not one."""
+class Ready(NamedTuple):
+    """What the ready line says: where the server is, its login, and the authority to trust (``--tls``)."""
+
+    url: str
+    login: str
+    authority: str | None = None
+
+
+def parse_ready_line(line: str) -> Ready | None:
+    """Return what a ready line says, or ``None`` if ``line`` is not one."""
     if not line.startswith(READY_PREFIX):
         return None
     url, _, rest = line[len(READY_PREFIX) :].strip().partition(" ")
-    login = rest.removeprefix("(login ").removesuffix(")") if rest.startswith("(login ") else ""
-    return url, login
+    login, _, rest = rest.removeprefix("(login ").partition(")")
+    authority = rest.strip().removeprefix("(authority ").removesuffix(")") if "(authority " in rest else None
+    return Ready(url, login, authority)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,7 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
     add("--access-log", action="store_true", help=_help("log every request to stderr", "off"))
     lines = "write one JSON line per API request (time, route, answer, user agent) to this file"
     add("--request-log", metavar="PATH", type=Path, help=_help(lines, "none"))
+    _add_tls_flags(parser)
     return parser
+
+
+def _add_tls_flags(parser: argparse.ArgumentParser) -> None:
+    """HTTPS and the admin token: what it takes to reach the emulator from another machine."""
+    add = parser.add_argument
+    add("--certfile", metavar="PATH", type=Path, help=_help("serve HTTPS with this PEM certificate", "HTTP"))
+    add("--keyfile", metavar="PATH", type=Path, help=_help("the PEM private key of that certificate", "none"))
+    made = "serve HTTPS with a throwaway authority, whose PEM file the ready line names"
+    add("--tls", action="store_true", help=_help(made, "off"))
+    admin = "bearer token the /_emulator/ routes require; needed beyond loopback"
+    add("--admin-token", metavar="TOKEN", help=_help(admin, f"${ADMIN_TOKEN_ENV} if set, else open"))
 
 
 def _help(text: str, default: object) -> str:
@@ -155,7 +181,34 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         faults=faults,
         access_log=args.access_log,
         request_log=args.request_log,
+        admin_token=args.admin_token or os.environ.get(ADMIN_TOKEN_ENV) or None,
     )
+
+
+def check_exposure(host: str, config: EmulatorConfig) -> None:
+    """Refuse a non-loopback address without an admin token: ``/_emulator/tokens`` hands out every token.
+
+    :raises ValueError: saying how to give the token.
+    """
+    if config.admin_token is None and not is_loopback(host):
+        raise ValueError(
+            f"--host {host} is reachable from other machines, so the /_emulator/ routes (reset, faults, "
+            f"every token issued) need a token: give --admin-token TOKEN or ${ADMIN_TOKEN_ENV}"
+        )
+
+
+def tls_from_args(args: argparse.Namespace, directory: Path) -> TLSFiles | None:
+    """The files to serve HTTPS with: given ones (checked) or a throwaway pair in ``directory`` (``--tls``).
+
+    :raises ValueError: for a half-given pair or both ways at once; :class:`TLSSetupError` for a bad file.
+    """
+    if args.tls and (args.certfile or args.keyfile):
+        raise ValueError("--tls makes its own certificate: give it or --certfile and --keyfile, not both")
+    if bool(args.certfile) != bool(args.keyfile):
+        raise ValueError("--certfile and --keyfile go together: give both PEM files")
+    if args.certfile:
+        return check_files(args.certfile, args.keyfile)
+    return throwaway(args.host, directory) if args.tls else None
 
 
 def _split(text: str) -> list[str]:
@@ -182,12 +235,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = config_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
+    # A throwaway authority's files live as long as the server: a client needs them only to reach it.
+    with tempfile.TemporaryDirectory(prefix="maestro-emulator-tls-") as directory:
+        try:
+            check_exposure(args.host, config)
+            tls = tls_from_args(args, Path(directory))
+        except ValueError as exc:  # TLSSetupError included: it names the file
+            parser.error(str(exc))
+        return _serve(args.host, args.port, config, tls)
+
+
+def _serve(host: str, port: int, config: EmulatorConfig, tls: TLSFiles | None) -> int:
     _configure_logging(config.access_log)
-    sock = bind_socket(args.host, args.port)
+    sock = bind_socket(host, port)
     app = create_app(config)
-    url = url_of(sock)
-    ready = READY_LINE.format(url=url, login=config.login)
-    server = make_server(app, access_log=config.access_log, on_ready=lambda: print(ready, flush=True))
+    ready = READY_LINE.format(url=url_of(sock, tls=tls is not None), login=config.login)
+    if tls is not None and tls.authority is not None:
+        ready += AUTHORITY_SUFFIX.format(path=tls.authority)
+    server = make_server(
+        app, access_log=config.access_log, on_ready=lambda: print(ready, flush=True), tls=tls
+    )
     # uvicorn re-raises the signal that stopped it once it has shut down; a no-op handler makes that a
     # clean exit (status 0) instead of a KeyboardInterrupt traceback or a death by SIGTERM.
     for sig in (signal.SIGINT, signal.SIGTERM):

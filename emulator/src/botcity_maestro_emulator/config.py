@@ -19,7 +19,8 @@ SERVER_VERSION = "3.9.0"
 class EmulatorConfig:
     """What the CLI flags (or :mod:`botcity_maestro_emulator.testing`) decide before the server starts.
 
-    ``key`` and ``runner_tokens`` are secrets and are kept out of ``repr`` so they never reach a log line.
+    ``key``, ``runner_tokens`` and ``admin_token`` are secrets, kept out of ``repr`` so they never reach a
+    log line.
     """
 
     login: str = DEFAULT_LOGIN
@@ -39,3 +40,5 @@ class EmulatorConfig:
     access_log: bool = False
     request_log: Path | None = None
     """JSON-lines file with one line per API request (route, answer, user agent); ``None``: none."""
+    admin_token: str | None = field(default=None, repr=False)
+    """Bearer token every ``/_emulator/`` route requires; ``None`` leaves them open (loopback only)."""

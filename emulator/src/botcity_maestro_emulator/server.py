@@ -15,6 +15,8 @@ from collections.abc import Callable
 import uvicorn
 from starlette.types import ASGIApp
 
+from botcity_maestro_emulator.tls import TLSFiles
+
 BACKLOG = 4096
 """Room for a thousand pollers connecting at once."""
 KEEP_ALIVE_SECONDS = 30
@@ -30,10 +32,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_of(sock: socket.socket) -> str:
-    """Return ``http://HOST:PORT`` for a bound socket (IPv6 hosts in brackets)."""
+def url_of(sock: socket.socket, *, tls: bool = False) -> str:
+    """Return ``http://HOST:PORT`` (``https`` with ``tls``) for a bound socket (IPv6 hosts in brackets)."""
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 class ReadyServer(uvicorn.Server):
@@ -49,8 +52,10 @@ class ReadyServer(uvicorn.Server):
             self.on_ready()
 
 
-def make_server(app: ASGIApp, *, access_log: bool, on_ready: Callable[[], None]) -> ReadyServer:
-    """Configure uvicorn for many concurrent clients; logging setup is left to the caller."""
+def make_server(
+    app: ASGIApp, *, access_log: bool, on_ready: Callable[[], None], tls: TLSFiles | None = None
+) -> ReadyServer:
+    """Configure uvicorn for many concurrent clients, over HTTPS with ``tls``; the caller sets up logging."""
     config = uvicorn.Config(
         app,
         lifespan="off",
@@ -61,6 +66,8 @@ def make_server(app: ASGIApp, *, access_log: bool, on_ready: Callable[[], None])
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         access_log=access_log,
         log_config=None,
+        ssl_certfile=None if tls is None else str(tls.certfile),
+        ssl_keyfile=None if tls is None else str(tls.keyfile),
     )
     return ReadyServer(config, on_ready)
 
@@ -82,9 +89,11 @@ def run_in_main_thread(server: uvicorn.Server, sock: socket.socket) -> None:
 class ServerThread:
     """uvicorn in a daemon thread with its own event loop (signals stay with the main thread)."""
 
-    def __init__(self, app: ASGIApp, sock: socket.socket, *, access_log: bool = False) -> None:
+    def __init__(
+        self, app: ASGIApp, sock: socket.socket, *, access_log: bool = False, tls: TLSFiles | None = None
+    ) -> None:
         self.ready = threading.Event()
-        self.server = make_server(app, access_log=access_log, on_ready=self.ready.set)
+        self.server = make_server(app, access_log=access_log, on_ready=self.ready.set, tls=tls)
         self.sock = sock
         self.thread = threading.Thread(target=self._run, name="maestro-emulator", daemon=True)
 

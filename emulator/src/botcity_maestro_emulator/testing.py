@@ -18,9 +18,12 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import shutil
 import signal
+import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Sequence
@@ -29,9 +32,10 @@ from types import TracebackType
 from typing import IO, Any, Self
 
 from botcity_maestro_emulator.app import create_app
-from botcity_maestro_emulator.cli import KEY_ENV, RUNNER_TOKENS_ENV, parse_ready_line
+from botcity_maestro_emulator.cli import ADMIN_TOKEN_ENV, KEY_ENV, RUNNER_TOKENS_ENV, parse_ready_line
 from botcity_maestro_emulator.config import EmulatorConfig
 from botcity_maestro_emulator.server import ServerThread, bind_socket, url_of
+from botcity_maestro_emulator.tls import TLSFiles, check_files, throwaway
 
 __all__ = ["EmulatorHandle", "SubprocessEmulator", "serve_in_subprocess", "serve_in_thread"]
 
@@ -54,15 +58,20 @@ class EmulatorHandle:
 
     Also a context manager that calls :meth:`stop` on exit.
 
-    :ivar url: ``http://127.0.0.1:PORT``, the server to give a Maestro client.
+    :ivar url: ``http://127.0.0.1:PORT`` (``https`` over TLS), the server to give a Maestro client.
     :ivar login: the workspace login the emulator accepts.
     :ivar key: the workspace key the emulator accepts (a secret: do not log it).
+    :ivar authority: over TLS with a throwaway authority, its PEM file (a client's CA bundle); else ``None``.
     """
 
-    def __init__(self, url: str, login: str, key: str) -> None:
+    def __init__(
+        self, url: str, login: str, key: str, *, authority: str | None = None, admin_token: str | None = None
+    ) -> None:
         self.url = url
         self.login = login
         self.key = key
+        self.authority = authority
+        self._admin_token = admin_token
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(url={self.url!r}, login={self.login!r})"
@@ -79,7 +88,13 @@ class EmulatorHandle:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"{self.url}/_emulator/{path}", data=data, method=method)
         request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=ADMIN_TIMEOUT_SECONDS) as response:
+        if self._admin_token is not None:
+            request.add_header("Authorization", f"Bearer {self._admin_token}")
+        # A server certificate that no authority file vouches for (given --certfile) is one the caller made.
+        context = None
+        if self.url.startswith("https:"):
+            context = ssl.create_default_context(cafile=self.authority) if self.authority else _unverified()
+        with urllib.request.urlopen(request, timeout=ADMIN_TIMEOUT_SECONDS, context=context) as response:
             return json.loads(response.read() or b"null")
 
     def reset(self) -> None:
@@ -118,9 +133,18 @@ class EmulatorHandle:
         """Stop the server; calling it twice is harmless."""
 
 
+def _unverified() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class _ThreadEmulator(EmulatorHandle):
-    def __init__(self, url: str, login: str, key: str, thread: ServerThread, on_stop: Any) -> None:
-        super().__init__(url, login, key)
+    def __init__(
+        self, url: str, login: str, key: str, thread: ServerThread, on_stop: Any, **tls: Any
+    ) -> None:
+        super().__init__(url, login, key, **tls)
         self._thread = thread
         self._on_stop = on_stop
         self._lock = threading.Lock()
@@ -145,13 +169,21 @@ def serve_in_thread(
     run_seconds: float = 2.0,
     runner_tokens: Sequence[str] = (),
     activities: Sequence[str] | None = None,
+    tls: bool = False,
+    certfile: str | os.PathLike[str] | None = None,
+    keyfile: str | os.PathLike[str] | None = None,
+    admin_token: str | None = None,
     **faults: Any,
 ) -> EmulatorHandle:
     """Run an emulator on ``127.0.0.1`` in a daemon thread of this process; return once it is ready.
 
     :param port: 0 picks a free port.
     :param state_file: journal that keeps the state across restarts; ``None`` keeps it in memory.
+    :param tls: serve HTTPS with a throwaway authority (``handle.authority`` is its PEM file).
+    :param certfile: serve HTTPS with this PEM certificate and ``keyfile`` instead.
+    :param admin_token: the token the ``/_emulator/`` routes require (the handle sends it).
     :param faults: initial fault settings, e.g. ``error_rate=0.2, seed=1``.
+    :raises ValueError: for a certificate or key file that cannot serve HTTPS, naming it.
     """
     config = EmulatorConfig(
         login=login,
@@ -162,16 +194,39 @@ def serve_in_thread(
         runner_tokens=tuple(runner_tokens),
         activities=None if activities is None else frozenset(activities),
         faults=faults,
+        admin_token=admin_token,
     )
+    directory = Path(tempfile.mkdtemp(prefix="maestro-emulator-tls-")) if tls else None
+    files = _tls_files(directory, certfile, keyfile)
     app = create_app(config)
     sock = bind_socket("127.0.0.1", port)
-    thread = ServerThread(app, sock)
+    thread = ServerThread(app, sock, tls=files)
+
+    def stopped() -> None:
+        app.emulator.close()
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
+
     try:
         thread.start(STARTUP_TIMEOUT_SECONDS)
     except BaseException:
-        app.emulator.close()
+        stopped()
         raise
-    return _ThreadEmulator(url_of(sock), login, key, thread, app.emulator.close)
+    authority = None if files is None or files.authority is None else str(files.authority)
+    url = url_of(sock, tls=files is not None)
+    return _ThreadEmulator(url, login, key, thread, stopped, authority=authority, admin_token=admin_token)
+
+
+def _tls_files(
+    directory: Path | None, certfile: str | os.PathLike[str] | None, keyfile: str | os.PathLike[str] | None
+) -> TLSFiles | None:
+    if directory is not None:
+        return throwaway("127.0.0.1", directory)
+    if certfile is None and keyfile is None:
+        return None
+    if certfile is None or keyfile is None:
+        raise ValueError("certfile and keyfile go together: give both PEM files")
+    return check_files(Path(certfile), Path(keyfile))
 
 
 class SubprocessEmulator(EmulatorHandle):
@@ -181,9 +236,16 @@ class SubprocessEmulator(EmulatorHandle):
     """
 
     def __init__(
-        self, argv: list[str], env: dict[str, str], login: str, key: str, timeout_seconds: float
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        login: str,
+        key: str,
+        timeout_seconds: float,
+        *,
+        admin_token: str | None = None,
     ) -> None:
-        super().__init__("", login, key)
+        super().__init__("", login, key, admin_token=admin_token)
         self._argv = argv
         self._env = env
         self._timeout_seconds = timeout_seconds
@@ -208,7 +270,7 @@ class SubprocessEmulator(EmulatorHandle):
             why = f"exit status {code}" if code is not None else f"not ready in {self._timeout_seconds} s"
             raise RuntimeError(f"the Maestro emulator subprocess failed to start ({why})")
         atexit.register(self.stop)
-        self.url = ready[0]
+        self.url, self.authority = ready.url, ready.authority
         port = self.url.rsplit(":", 1)[1]
         self._argv = [*_without_port(self._argv), "--port", port]
 
@@ -266,6 +328,10 @@ def serve_in_subprocess(
     runner_tokens: Sequence[str] = (),
     activities: Sequence[str] | None = None,
     startup_timeout_seconds: float = STARTUP_TIMEOUT_SECONDS,
+    tls: bool = False,
+    certfile: str | os.PathLike[str] | None = None,
+    keyfile: str | os.PathLike[str] | None = None,
+    admin_token: str | None = None,
     **faults: Any,
 ) -> SubprocessEmulator:
     """Run an emulator in a child process on ``127.0.0.1``; return once it prints its ready line.
@@ -282,6 +348,12 @@ def serve_in_subprocess(
         argv += ["--state-file", os.fspath(state_file)]
     if activities is not None:
         argv += ["--activities", ",".join(activities)]
+    argv += ["--tls"] if tls else []
+    argv += ["--certfile", os.fspath(certfile)] if certfile is not None else []
+    argv += ["--keyfile", os.fspath(keyfile)] if keyfile is not None else []
     # Secrets travel in the environment: a command line is readable by every user of the machine.
     env = {**os.environ, KEY_ENV: key, RUNNER_TOKENS_ENV: ",".join(runner_tokens)}
-    return SubprocessEmulator(argv, env, login, key, startup_timeout_seconds)
+    env.pop(ADMIN_TOKEN_ENV, None)
+    if admin_token is not None:
+        env[ADMIN_TOKEN_ENV] = admin_token
+    return SubprocessEmulator(argv, env, login, key, startup_timeout_seconds, admin_token=admin_token)

@@ -32,6 +32,7 @@ from ._errors import (
     MaestroTransportError,
 )
 from ._resources import AsyncAlerts, AsyncArtifacts, AsyncDatapools, AsyncErrors, AsyncTasks
+from ._tls import ssl_error_in, tls_failure, trusted
 
 __all__ = ["AsyncMaestroClient"]
 
@@ -62,7 +63,8 @@ class AsyncMaestroClient(BaseClient):
 
     def _open(self) -> None:
         cfg = self.config
-        self._http = httpx.AsyncClient(verify=_ssl_context(cfg.verify), timeout=cfg.timeout_seconds)
+        verify = _ssl_context(trusted(cfg.verify, os.environ))
+        self._http = httpx.AsyncClient(verify=verify, timeout=cfg.timeout_seconds)
 
     async def __aenter__(self) -> AsyncMaestroClient:
         return self
@@ -166,10 +168,8 @@ async def _mapped_errors(action: str) -> AsyncIterator[None]:
 
 def _translate(exc: httpx.HTTPError, action: str) -> MaestroTransportError:
     text = str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE" in text.upper():
-        return MaestroTLSError(
-            action, f"TLS failed ({text}); check the server's certificate or the verify setting"
-        )
+    if isinstance(exc, httpx.ConnectError) and ssl_error_in(exc) is not None:
+        return MaestroTLSError(action, tls_failure(exc))
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return MaestroConnectError(action, f"could not connect: {text}")
     if isinstance(exc, httpx.TimeoutException):

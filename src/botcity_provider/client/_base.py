@@ -3,6 +3,8 @@ namespaces, ``repr`` and the login count. Each driver adds its transport, its lo
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -14,6 +16,10 @@ from ._retry import RetryPolicy
 from ._token import TokenCache, default_token_cache
 
 __all__ = ["BaseClient"]
+
+log = logging.getLogger("botcity_provider.client")
+_unverified_warned: set[tuple[str, str]] = set()
+_warned_lock = threading.Lock()
 
 
 class BaseClient:
@@ -53,6 +59,8 @@ class BaseClient:
         cfg = self.config
         self._slot = (token_cache or default_token_cache()).slot(cfg.server, cfg.login, cfg.key)
         self._on_token = on_token
+        if cfg.verify is False:
+            _warn_unverified(cfg)
         self._open()
         for name, resource in self.namespaces.items():
             setattr(self, name, resource(self))
@@ -80,3 +88,19 @@ class BaseClient:
         if self._on_token is not None:
             self._on_token(token.get_secret_value())
         return token
+
+
+def _warn_unverified(config: ClientConfig) -> None:
+    """Say once per process, for each source and server, that TLS is not checked: every operator and every
+    trigger makes a client, and a warning per request (urllib3's) drowns what it warns about."""
+    seen = (config.source, config.server)
+    with _warned_lock:
+        if seen in _unverified_warned:
+            return
+        _unverified_warned.add(seen)
+    log.warning(
+        "TLS certificates are not checked for %s (%s): verify is false, so anyone on the path can read and "
+        "change its traffic. Give the server's authority as the CA bundle (ca_bundle) instead.",
+        config.source,
+        config.server,
+    )

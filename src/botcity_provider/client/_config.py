@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -90,8 +91,22 @@ class ClientConfig:
             raise ValidationError("key", "is empty; give the workspace key from Maestro's Dev. Environment")
         if not self.timeout_seconds > 0:
             raise ValidationError("timeout_seconds", f"must be positive, got {self.timeout_seconds!r}")
-        if isinstance(self.verify, str) and not os.path.isfile(self.verify):
-            raise ValidationError("verify", f"CA bundle {self.verify!r} is not a readable file")
+        if isinstance(self.verify, str):
+            _check_ca_bundle(self.verify)
+
+
+def _check_ca_bundle(path: str) -> None:
+    """Load the bundle once here, so a wrong file fails before any request, naming the file."""
+    if not os.path.isfile(path):
+        raise ValidationError("verify", f"CA bundle {path!r} is not a readable file")
+    try:
+        ssl.create_default_context(cafile=path)
+    except ssl.SSLError:
+        raise ValidationError(
+            "verify", f"CA bundle {path!r} is not a PEM file of certificates ('-----BEGIN CERTIFICATE-----')"
+        ) from None
+    except OSError as exc:
+        raise ValidationError("verify", f"CA bundle {path!r} cannot be read ({exc.strerror})") from None
 
 
 def hidden(secret: str | SecretStr | None) -> SecretStr:

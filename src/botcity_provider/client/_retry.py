@@ -35,6 +35,7 @@ from ._errors import (
     MaestroConnectionLostError,
     MaestroError,
     MaestroTimeout,
+    MaestroTLSError,
     MaestroTransportError,
     RateLimitError,
     ResponseValidationError,
@@ -49,8 +50,9 @@ TRANSIENT = (MaestroTransportError, ServerError, RateLimitError, ResponseValidat
 
 def is_transient(exc: BaseException) -> bool:
     """Errors that looking again later may not meet: the network, 5xx, 429, a proxy's page instead of
-    JSON. A wait rides them out by polling again; a refused key or an unknown id is not one of them."""
-    return isinstance(exc, TRANSIENT)
+    JSON. A wait rides them out by polling again; a refused key, an unknown id or a refused certificate
+    (a transport error that the next look meets again) is not one of them."""
+    return isinstance(exc, TRANSIENT) and not isinstance(exc, MaestroTLSError)
 
 
 def is_retryable(exc: BaseException, *, idempotent: bool, safe: bool = False) -> bool:

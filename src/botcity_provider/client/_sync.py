@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ from ._errors import (
     MaestroTransportError,
 )
 from ._resources import Alerts, Artifacts, Datapools, Errors, Tasks
+from ._tls import tls_failure, trusted
 
 __all__ = ["MaestroClient"]
 
@@ -60,8 +62,12 @@ class MaestroClient(BaseClient):
     datapools: Datapools
 
     def _open(self) -> None:
+        # verify goes with each request, not on the session: requests lets $REQUESTS_CA_BUNDLE (set in many
+        # images) override a session's CA bundle and even verify=False, but not a request's own.
         self._session = requests.Session()
-        self._session.verify = self.config.verify
+        self._verify = trusted(self.config.verify, os.environ)
+        if self.config.verify is False:
+            _quiet_insecure_warnings()
 
     def __enter__(self) -> MaestroClient:
         return self
@@ -109,7 +115,7 @@ class MaestroClient(BaseClient):
         action = f"{spec.method} {spec.url}"
         started = time.monotonic()
         with ExitStack() as stack, _mapped_errors(action):
-            response = self._session.request(**_request_args(spec, stack))
+            response = self._session.request(**_request_args(spec, stack), verify=self._verify)
             stack.callback(response.close)
             raw = _read(response, spec.download_to)
         log.debug("%s %s -> %d in %.3f s", spec.method, spec.url, raw.status, time.monotonic() - started)
@@ -153,6 +159,15 @@ def _read(response: requests.Response, download_to: Path | None) -> RawResponse:
     return RawResponse(response.status_code, headers)
 
 
+def _quiet_insecure_warnings() -> None:
+    """Silence urllib3's warning on every unverified request: the client has said it once (``_base``).
+
+    Added again by each such client (``filterwarnings`` keeps one copy, moved to the front): whoever
+    reset the filters since (pytest does per test) would otherwise get a warning per request back.
+    """
+    warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)
+
+
 @contextmanager
 def _mapped_errors(action: str) -> Iterator[None]:
     """Turn requests' exceptions into the client's, at this one border."""
@@ -166,9 +181,7 @@ def _mapped_errors(action: str) -> Iterator[None]:
 
 def _translate(exc: requests.RequestException, action: str) -> MaestroTransportError:
     if isinstance(exc, requests.exceptions.SSLError):
-        return MaestroTLSError(
-            action, f"TLS failed ({exc}); check the server's certificate or the verify setting"
-        )
+        return MaestroTLSError(action, tls_failure(exc))
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return MaestroConnectError(action, "timed out while connecting")
     if isinstance(exc, requests.exceptions.Timeout):

@@ -1,18 +1,36 @@
 """The ``/_emulator/`` admin surface: reset, faults, stats, tokens, task schedules.
 
-No auth and never faulted or counted: tests and benchmarks must be able to read the counters through any
-fault profile without disturbing them.
+Never faulted or counted: tests and benchmarks must be able to read the counters through any fault profile
+without disturbing them. Open on loopback; with an admin token (which the CLI requires on any other address)
+every route asks for it, since ``/tokens`` hands out every token issued and ``/reset`` wipes the state.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import hmac
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from botcity_maestro_emulator.errors import ApiError
 from botcity_maestro_emulator.routes.common import emulator_of, read_object, reply
 from botcity_maestro_emulator.timefmt import now
 
-router = APIRouter(prefix="/_emulator")
+
+async def admin_only(request: Request) -> None:
+    """FastAPI dependency: with an admin token set, refuse (401) a request that does not carry it."""
+    token = emulator_of(request).config.admin_token
+    if token is None:
+        return
+    given = request.headers.get("authorization", "")
+    # compare_digest: how much of a guess matched must not show in how long the answer takes.
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        message = (
+            "the /_emulator/ routes need 'Authorization: Bearer <admin token>' (the emulator's --admin-token)"
+        )
+        raise ApiError(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+router = APIRouter(prefix="/_emulator", dependencies=[Depends(admin_only)])
 
 
 @router.post("/reset")
