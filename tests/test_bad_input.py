@@ -205,8 +205,8 @@ TABLE: list[BadInput] = [
         "MaestroTLSError",
         "POST {url}/api/v2/workspace/login failed: the server's certificate is signed by an authority this "
         "machine does not trust (unable to get local issuer certificate); set the connection's CA bundle "
-        "extra (ca_bundle) to the PEM file of the authority that signed it, or name a bundle that holds it in "
-        "$REQUESTS_CA_BUNDLE",
+        "extra (ca_bundle) to the PEM file of the authority that signed it, or name a bundle that holds "
+        "it in $REQUESTS_CA_BUNDLE",
         "unknown_authority",
     ),
     BadInput(
