@@ -52,6 +52,13 @@ def emulator() -> Iterator[EmulatorHandle]:
         yield handle
 
 
+@pytest.fixture(scope="session")
+def tls_emulator() -> Iterator[EmulatorHandle]:
+    """An emulator serving HTTPS, whose certificate a throwaway authority signed (``handle.authority``)."""
+    with serve_in_thread(tls=True, queue_seconds=0.1, run_seconds=0.2) as handle:
+        yield handle
+
+
 @pytest.fixture
 def emulator_state(emulator: EmulatorHandle) -> Iterator[EmulatorHandle]:
     """The emulator, emptied and without faults, for a test that counts or injects."""

@@ -12,7 +12,7 @@ import datetime
 import logging
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -36,13 +36,6 @@ from ._support import RETRY, Twin, spy_requests
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 UNTRUSTED = "signed by an authority this machine does not trust"
 TRUST_FIX = "CA bundle extra (ca_bundle)"
-
-
-@pytest.fixture(scope="module")
-def tls_emulator() -> Iterator[EmulatorHandle]:
-    """An HTTPS emulator whose certificate a throwaway authority signed (``handle.authority``)."""
-    with serve_in_thread(tls=True, queue_seconds=0.1, run_seconds=0.2) as handle:
-        yield handle
 
 
 def _client(kind: str, handle: EmulatorHandle, verify: bool | str, **settings: object) -> Twin:

@@ -11,23 +11,16 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from botcity_maestro_emulator.testing import EmulatorHandle, serve_in_thread
+from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import MaestroClient
 from botcity_provider.hooks.maestro import MaestroHook
 from botcity_provider.triggers.maestro import MaestroTaskTrigger
 
 UNTRUSTED = "signed by an authority this machine does not trust"
-
-
-@pytest.fixture(scope="module")
-def tls_emulator() -> Iterator[EmulatorHandle]:
-    with serve_in_thread(tls=True, queue_seconds=0.1, run_seconds=0.2) as handle:
-        yield handle
 
 
 def _connect(monkeypatch: pytest.MonkeyPatch, handle: EmulatorHandle, **extra: Any) -> str:

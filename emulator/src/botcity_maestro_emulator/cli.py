@@ -23,7 +23,7 @@ from botcity_maestro_emulator.config import (
 )
 from botcity_maestro_emulator.faults import FaultProfile, merge_profile
 from botcity_maestro_emulator.server import bind_socket, make_server, run_in_main_thread, url_of
-from botcity_maestro_emulator.tls import TLSFiles, check_files, is_loopback, throwaway
+from botcity_maestro_emulator.tls import TLSFiles, chosen, is_loopback
 
 READY_PREFIX = "Maestro emulator ready at "
 READY_LINE = READY_PREFIX + "{url} (login {login})"
@@ -197,20 +197,6 @@ def check_exposure(host: str, config: EmulatorConfig) -> None:
         )
 
 
-def tls_from_args(args: argparse.Namespace, directory: Path) -> TLSFiles | None:
-    """The files to serve HTTPS with: given ones (checked) or a throwaway pair in ``directory`` (``--tls``).
-
-    :raises ValueError: for a half-given pair or both ways at once; :class:`TLSSetupError` for a bad file.
-    """
-    if args.tls and (args.certfile or args.keyfile):
-        raise ValueError("--tls makes its own certificate: give it or --certfile and --keyfile, not both")
-    if bool(args.certfile) != bool(args.keyfile):
-        raise ValueError("--certfile and --keyfile go together: give both PEM files")
-    if args.certfile:
-        return check_files(args.certfile, args.keyfile)
-    return throwaway(args.host, directory) if args.tls else None
-
-
 def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -239,7 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="maestro-emulator-tls-") as directory:
         try:
             check_exposure(args.host, config)
-            tls = tls_from_args(args, Path(directory))
+            tls = chosen(
+                args.host, Path(directory), tls=args.tls, certfile=args.certfile, keyfile=args.keyfile
+            )
         except ValueError as exc:  # TLSSetupError included: it names the file
             parser.error(str(exc))
         return _serve(args.host, args.port, config, tls)

@@ -35,7 +35,7 @@ from botcity_maestro_emulator.app import create_app
 from botcity_maestro_emulator.cli import ADMIN_TOKEN_ENV, KEY_ENV, RUNNER_TOKENS_ENV, parse_ready_line
 from botcity_maestro_emulator.config import EmulatorConfig
 from botcity_maestro_emulator.server import ServerThread, bind_socket, url_of
-from botcity_maestro_emulator.tls import TLSFiles, check_files, throwaway
+from botcity_maestro_emulator.tls import chosen
 
 __all__ = ["EmulatorHandle", "SubprocessEmulator", "serve_in_subprocess", "serve_in_thread"]
 
@@ -142,9 +142,9 @@ def _unverified() -> ssl.SSLContext:
 
 class _ThreadEmulator(EmulatorHandle):
     def __init__(
-        self, url: str, login: str, key: str, thread: ServerThread, on_stop: Any, **tls: Any
+        self, url: str, login: str, key: str, thread: ServerThread, on_stop: Any, **secured: Any
     ) -> None:
-        super().__init__(url, login, key, **tls)
+        super().__init__(url, login, key, **secured)
         self._thread = thread
         self._on_stop = on_stop
         self._lock = threading.Lock()
@@ -196,16 +196,20 @@ def serve_in_thread(
         faults=faults,
         admin_token=admin_token,
     )
-    directory = Path(tempfile.mkdtemp(prefix="maestro-emulator-tls-")) if tls else None
-    files = _tls_files(directory, certfile, keyfile)
+    # Made whatever is asked, as the command does: a throwaway authority's files live as long as the server.
+    directory = Path(tempfile.mkdtemp(prefix="maestro-emulator-tls-"))
+    try:
+        files = chosen("127.0.0.1", directory, tls=tls, certfile=_path(certfile), keyfile=_path(keyfile))
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     app = create_app(config)
     sock = bind_socket("127.0.0.1", port)
     thread = ServerThread(app, sock, tls=files)
 
     def stopped() -> None:
         app.emulator.close()
-        if directory is not None:
-            shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(directory, ignore_errors=True)
 
     try:
         thread.start(STARTUP_TIMEOUT_SECONDS)
@@ -217,16 +221,8 @@ def serve_in_thread(
     return _ThreadEmulator(url, login, key, thread, stopped, authority=authority, admin_token=admin_token)
 
 
-def _tls_files(
-    directory: Path | None, certfile: str | os.PathLike[str] | None, keyfile: str | os.PathLike[str] | None
-) -> TLSFiles | None:
-    if directory is not None:
-        return throwaway("127.0.0.1", directory)
-    if certfile is None and keyfile is None:
-        return None
-    if certfile is None or keyfile is None:
-        raise ValueError("certfile and keyfile go together: give both PEM files")
-    return check_files(Path(certfile), Path(keyfile))
+def _path(given: str | os.PathLike[str] | None) -> Path | None:
+    return None if given is None else Path(given)
 
 
 class SubprocessEmulator(EmulatorHandle):

@@ -14,7 +14,7 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["TLSFiles", "TLSSetupError", "check_files", "throwaway"]
+__all__ = ["TLSFiles", "TLSSetupError", "check_files", "chosen", "throwaway"]
 
 AUTHORITY_FILE = "authority.pem"
 CERT_FILE = "server.pem"
@@ -55,6 +55,22 @@ def check_files(certfile: Path, keyfile: Path) -> TLSFiles:
             f"{certfile} and {keyfile} do not load as a certificate and its key ({exc})"
         ) from None
     return TLSFiles(certfile, keyfile)
+
+
+def chosen(
+    host: str, directory: Path, *, tls: bool, certfile: Path | None, keyfile: Path | None
+) -> TLSFiles | None:
+    """The files to serve HTTPS with: a given pair (checked), a throwaway one in ``directory``, or none.
+
+    :raises ValueError: for half a pair or both ways at once; :class:`TLSSetupError` for a bad file.
+    """
+    if tls and (certfile or keyfile):
+        raise ValueError("--tls makes its own certificate: give it or --certfile and --keyfile, not both")
+    if bool(certfile) != bool(keyfile):
+        raise ValueError("--certfile and --keyfile go together: give both PEM files")
+    if certfile and keyfile:
+        return check_files(certfile, keyfile)
+    return throwaway(host, directory) if tls else None
 
 
 def _read_pem(path: Path, what: str, marker: str) -> None:
