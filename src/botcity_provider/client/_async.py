@@ -11,17 +11,18 @@ import os
 import ssl
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 from ._base import BaseClient
 from ._core import Call, RawResponse, RequestSpec, login_call
+from ._endpoints import raw
 from ._engine import NeedToken, Operation, Sleep, Steps, run
 from ._errors import (
     MaestroConnectError,
@@ -31,12 +32,29 @@ from ._errors import (
     MaestroTLSError,
     MaestroTransportError,
 )
-from ._resources import AsyncAlerts, AsyncArtifacts, AsyncDatapools, AsyncErrors, AsyncTasks
+from ._paging import MakePage, async_pages
+from ._resources import (
+    NAMESPACES,
+    AsyncAlerts,
+    AsyncArtifacts,
+    AsyncAutomations,
+    AsyncBots,
+    AsyncCredentials,
+    AsyncDatapools,
+    AsyncErrors,
+    AsyncLogs,
+    AsyncMessages,
+    AsyncRunners,
+    AsyncSchedules,
+    AsyncTasks,
+    AsyncWorkspace,
+)
 from ._tls import ssl_error_in, tls_failure, trusted
 
 __all__ = ["AsyncMaestroClient"]
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("botcity_provider.client")
 CHUNK = 1024 * 1024
 
@@ -48,18 +66,20 @@ class AsyncMaestroClient(BaseClient):
     by a per-loop lock, so a thousand coroutines that need a token at once share one login.
     """
 
-    namespaces: ClassVar[dict[str, type[Any]]] = {
-        "tasks": AsyncTasks,
-        "artifacts": AsyncArtifacts,
-        "errors": AsyncErrors,
-        "alerts": AsyncAlerts,
-        "datapools": AsyncDatapools,
-    }
+    namespaces: ClassVar[dict[str, type[Any]]] = {name: pair[1] for name, pair in NAMESPACES.items()}
     tasks: AsyncTasks
     artifacts: AsyncArtifacts
     errors: AsyncErrors
     alerts: AsyncAlerts
+    messages: AsyncMessages
     datapools: AsyncDatapools
+    logs: AsyncLogs
+    credentials: AsyncCredentials
+    automations: AsyncAutomations
+    bots: AsyncBots
+    runners: AsyncRunners
+    schedules: AsyncSchedules
+    workspace: AsyncWorkspace
 
     def _open(self) -> None:
         cfg = self.config
@@ -76,8 +96,25 @@ class AsyncMaestroClient(BaseClient):
         """Close the connection pool."""
         await self._http.aclose()
 
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Mapping[str, str | Path] | None = None,
+    ) -> Any:
+        """Call a route this client has no method for, with the same login, retries, timeouts and errors:
+        ``client.request("GET", "/api/v2/activity/invoice-bot")``. The answer is its parsed JSON, its
+        text, or None when empty. ``files`` is ``{part name: path}``, streamed."""
+        return await self._run(raw.request_call(method, path, params=params, json=json, files=files))
+
     async def _run(self, operation: Operation[T] | Call[T]) -> T:
         return await self._drive(run(operation, self.config))
+
+    def _iterate(self, make: MakePage[M]) -> AsyncIterator[M]:
+        return async_pages(self._run, make)
 
     async def _drive(self, steps: Steps[T]) -> T:
         """Do what the engine asks, one step at a time: the whole I/O loop of this client."""
@@ -115,7 +152,7 @@ class AsyncMaestroClient(BaseClient):
             files = None
             if spec.upload is not None:
                 handle = stack.enter_context(spec.upload.path.open("rb"))
-                files = {"file": (spec.upload.filename, handle)}
+                files = {spec.upload.field: spec.upload.part(handle)}
             response = await self._http.send(
                 self._http.build_request(
                     spec.method,

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pydantic
 from pydantic import SecretStr
@@ -36,8 +36,9 @@ from ._errors import (
     ServerError,
 )
 from ._models import LoginResult
+from ._routes import route
 
-LOGIN_PATH = "/api/v2/workspace/login"
+LOGIN_PATH = route("workspace.login").template
 
 __all__ = [
     "LOGIN_PATH",
@@ -48,7 +49,6 @@ __all__ = [
     "build_request",
     "interpret",
     "login_call",
-    "path",
     "with_prefix",
 ]
 
@@ -58,10 +58,19 @@ log = logging.getLogger("botcity_provider.client")
 
 @dataclass(frozen=True)
 class Upload:
-    """A file sent as the multipart part ``file``, streamed from disk."""
+    """A file sent as one multipart part (``file`` unless a route names it otherwise), streamed from disk.
+    ``content_type`` goes on the part only when given: the official SDK sends none."""
 
     path: Path
     filename: str
+    field: str = "file"
+    content_type: str | None = None
+
+    def part(self, handle: Any) -> tuple[Any, ...]:
+        """The ``(filename, file[, content type])`` tuple that requests-toolbelt and httpx both take."""
+        if self.content_type is None:
+            return (self.filename, handle)
+        return (self.filename, handle, self.content_type)
 
 
 @dataclass(frozen=True)
@@ -124,11 +133,6 @@ class RequestSpec:
     upload: Upload | None = None
     download_to: Path | None = None
     timeout_seconds: float = 30.0
-
-
-def path(template: str, *values: object) -> str:
-    """Fill ``{}`` slots with percent-encoded values, so an id or label cannot change the route."""
-    return template.format(*(quote(str(value), safe="") for value in values))
 
 
 def build_request(cfg: ClientConfig, call: Call[Any], token: SecretStr | None) -> RequestSpec:

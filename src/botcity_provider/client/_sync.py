@@ -8,7 +8,7 @@ import re
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -16,11 +16,12 @@ from typing import Any, ClassVar, TypeVar
 
 import requests
 import urllib3.exceptions
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from requests_toolbelt import MultipartEncoder
 
 from ._base import BaseClient
 from ._core import Call, RawResponse, RequestSpec, login_call
+from ._endpoints import raw
 from ._engine import NeedToken, Operation, Sleep, Steps, run
 from ._errors import (
     MaestroConnectError,
@@ -30,12 +31,29 @@ from ._errors import (
     MaestroTLSError,
     MaestroTransportError,
 )
-from ._resources import Alerts, Artifacts, Datapools, Errors, Tasks
+from ._paging import MakePage, pages
+from ._resources import (
+    NAMESPACES,
+    Alerts,
+    Artifacts,
+    Automations,
+    Bots,
+    Credentials,
+    Datapools,
+    Errors,
+    Logs,
+    Messages,
+    Runners,
+    Schedules,
+    Tasks,
+    Workspace,
+)
 from ._tls import tls_failure, trusted
 
 __all__ = ["MaestroClient"]
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 log = logging.getLogger("botcity_provider.client")
 CHUNK = 1024 * 1024
 
@@ -48,18 +66,20 @@ class MaestroClient(BaseClient):
     The parameters are those of :class:`BaseClient`.
     """
 
-    namespaces: ClassVar[dict[str, type[Any]]] = {
-        "tasks": Tasks,
-        "artifacts": Artifacts,
-        "errors": Errors,
-        "alerts": Alerts,
-        "datapools": Datapools,
-    }
+    namespaces: ClassVar[dict[str, type[Any]]] = {name: pair[0] for name, pair in NAMESPACES.items()}
     tasks: Tasks
     artifacts: Artifacts
     errors: Errors
     alerts: Alerts
+    messages: Messages
     datapools: Datapools
+    logs: Logs
+    credentials: Credentials
+    automations: Automations
+    bots: Bots
+    runners: Runners
+    schedules: Schedules
+    workspace: Workspace
 
     def _open(self) -> None:
         # verify goes with each request, not on the session: requests lets $REQUESTS_CA_BUNDLE (set in many
@@ -79,8 +99,25 @@ class MaestroClient(BaseClient):
         """Close the connection pool."""
         self._session.close()
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Mapping[str, str | Path] | None = None,
+    ) -> Any:
+        """Call a route this client has no method for, with the same login, retries, timeouts and errors:
+        ``client.request("GET", "/api/v2/activity/invoice-bot")``. The answer is its parsed JSON, its
+        text, or None when empty. ``files`` is ``{part name: path}``, streamed."""
+        return self._run(raw.request_call(method, path, params=params, json=json, files=files))
+
     def _run(self, operation: Operation[T] | Call[T]) -> T:
         return self._drive(run(operation, self.config))
+
+    def _iterate(self, make: MakePage[M]) -> Iterator[M]:
+        return pages(self._run, make)
 
     def _drive(self, steps: Steps[T]) -> T:
         """Do what the engine asks, one step at a time: the whole I/O loop of this client."""
@@ -129,7 +166,7 @@ def _request_args(spec: RequestSpec, stack: ExitStack) -> dict[str, Any]:
     content_type = {}
     if spec.upload is not None:
         data = MultipartEncoder(
-            fields={"file": (spec.upload.filename, stack.enter_context(spec.upload.path.open("rb")))}
+            fields={spec.upload.field: spec.upload.part(stack.enter_context(spec.upload.path.open("rb")))}
         )
         content_type["Content-Type"] = data.content_type
     return {

@@ -1,4 +1,4 @@
-"""Typed models of what Maestro sends and receives (pydantic v2).
+"""Typed models of tasks, artifacts, alerts, pages and the login (pydantic v2).
 
 Response models ignore fields they do not know and tolerate ``null`` where the server may send it, so
 a server that grows a field or a state does not break a running DAG. Enumerations accept values they
@@ -22,11 +22,16 @@ __all__ = [
     "DatapoolEntry",
     "DatapoolSummary",
     "FinishStatus",
+    "IdText",
     "LoginResult",
+    "Moment",
+    "OpenEnum",
     "Page",
+    "Response",
     "Task",
     "TaskError",
     "TaskState",
+    "UnverifiedResponse",
     "utc_if_naive",
 ]
 
@@ -41,11 +46,11 @@ IdText = Annotated[str, BeforeValidator(_as_text)]
 """An id Maestro sends as a number or as text (SDKs disagree), kept as text."""
 
 
-class _OpenEnum(StrEnum):
+class OpenEnum(StrEnum):
     """A string enum that turns an unknown value into a pseudo-member instead of raising."""
 
     @classmethod
-    def _missing_(cls, value: object) -> _OpenEnum | None:
+    def _missing_(cls, value: object) -> OpenEnum | None:
         if not isinstance(value, str) or not value:
             return None
         member = str.__new__(cls, value)
@@ -56,7 +61,7 @@ class _OpenEnum(StrEnum):
         return member
 
 
-class TaskState(_OpenEnum):
+class TaskState(OpenEnum):
     """Where a task is in its life. ``TIMEOUT`` (2026) can still move on to FINISHED."""
 
     START = "START"
@@ -74,7 +79,7 @@ class TaskState(_OpenEnum):
 TERMINAL_STATES = frozenset({TaskState.FINISHED, TaskState.CANCELED})
 
 
-class FinishStatus(_OpenEnum):
+class FinishStatus(OpenEnum):
     """How a finished task ended, as the bot reported it."""
 
     SUCCESS = "SUCCESS"
@@ -82,7 +87,7 @@ class FinishStatus(_OpenEnum):
     PARTIALLY_COMPLETED = "PARTIALLY_COMPLETED"
 
 
-class AlertType(_OpenEnum):
+class AlertType(OpenEnum):
     """Severity of an alert shown in the Maestro portal."""
 
     INFO = "INFO"
@@ -99,20 +104,27 @@ Moment = Annotated[datetime, AfterValidator(utc_if_naive)]
 """A date from the server, always timezone-aware (UTC when the server gave no zone)."""
 
 
-class _Response(BaseModel):
+class Response(BaseModel):
     """Base of every response model: camelCase on the wire, unknown keys ignored, immutable."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
 
 
-class LoginResult(_Response):
+class UnverifiedResponse(Response):
+    """Base of the models of unverified routes (:mod:`.._routes`): fields nobody has confirmed are kept,
+    in ``model_extra``, so a user can read what the real server sent where the model guessed wrong."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True)
+
+
+class LoginResult(Response):
     """Answer of the login route. The token is excluded from ``repr`` so it cannot leak into a log."""
 
     access_token: SecretStr = Field(repr=False, min_length=1)
     organization_label: str | None = None
 
 
-class Task(_Response):
+class Task(Response):
     """A Maestro task: one run of an automation (activity) by a bot on a runner."""
 
     id: int
@@ -170,7 +182,7 @@ class Task(_Response):
         return "/".join("-" if part is None else str(part) for part in parts)
 
 
-class Artifact(_Response):
+class Artifact(Response):
     """A result file attached to a task."""
 
     id: int
@@ -187,7 +199,7 @@ class Artifact(_Response):
         return None if value == "" else value
 
 
-class TaskError(_Response):
+class TaskError(Response):
     """An error a bot reported for a task (exception type, message, stack trace)."""
 
     id: IdText
@@ -199,7 +211,7 @@ class TaskError(_Response):
     date_creation: Moment | None = None
 
 
-class Alert(_Response):
+class Alert(Response):
     """An alert shown in the Maestro portal for a task."""
 
     id: IdText | None = None
@@ -209,7 +221,7 @@ class Alert(_Response):
     type: AlertType | None = None
 
 
-class DatapoolEntry(_Response):
+class DatapoolEntry(Response):
     """An item in a datapool, waiting for (or processed by) a bot."""
 
     id: IdText | None = None
@@ -219,7 +231,7 @@ class DatapoolEntry(_Response):
     values: dict[str, Any] = Field(default_factory=dict)
 
 
-class DatapoolSummary(_Response):
+class DatapoolSummary(Response):
     """Counts of a datapool's items by state."""
 
     count_pending: int = 0

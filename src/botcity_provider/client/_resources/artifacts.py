@@ -1,0 +1,61 @@
+"""``client.artifacts``: result files attached to tasks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from functools import partial
+from pathlib import Path
+
+from botcity_provider.client import _endpoints as api
+from botcity_provider.client import _flows as flows
+from botcity_provider.client._models import Artifact, Page
+
+from ._base import AsyncResource, Resource
+
+
+class Artifacts(Resource):
+    """Result files attached to tasks."""
+
+    def upload(self, task_id: int | str, path: str | Path, *, name: str | None = None) -> Artifact:
+        """Stream a local file to Maestro as an artifact of the task; memory use does not grow with it."""
+        return self._client._run(flows.upload_artifact(task_id, path, name))
+
+    def get(self, artifact_id: int | str) -> Artifact:
+        """An artifact's record."""
+        return self._client._run(api.get_artifact(artifact_id))
+
+    def list(self, *, days: int = 7, page: int = 0, size: int = 100) -> Page[Artifact]:
+        """One page of the workspace's artifacts, newest first."""
+        return self._client._run(api.list_artifacts(days=days, page=page, size=size))
+
+    def iter(self, *, days: int = 7, size: int = 100) -> Iterator[Artifact]:
+        """Every artifact of the last ``days``, newest first, a page fetched when the loop reaches it."""
+        return self._client._iterate(partial(api.list_artifacts, days=days, size=size))
+
+    def download(self, artifact_id: int | str, destination: str | Path) -> Path:
+        """Stream an artifact's file to ``destination``; the file appears whole or not at all."""
+        return self._client._run(api.download_artifact(artifact_id, destination))
+
+
+class AsyncArtifacts(AsyncResource):
+    """Result files attached to tasks."""
+
+    async def upload(self, task_id: int | str, path: str | Path, *, name: str | None = None) -> Artifact:
+        """Stream a local file to Maestro as an artifact of the task; memory use does not grow with it."""
+        return await self._client._run(flows.upload_artifact(task_id, path, name))
+
+    async def get(self, artifact_id: int | str) -> Artifact:
+        """An artifact's record."""
+        return await self._client._run(api.get_artifact(artifact_id))
+
+    async def list(self, *, days: int = 7, page: int = 0, size: int = 100) -> Page[Artifact]:
+        """One page of the workspace's artifacts, newest first."""
+        return await self._client._run(api.list_artifacts(days=days, page=page, size=size))
+
+    def iter(self, *, days: int = 7, size: int = 100) -> AsyncIterator[Artifact]:
+        """Every artifact of the last ``days``, newest first, a page fetched when the loop reaches it."""
+        return self._client._iterate(partial(api.list_artifacts, days=days, size=size))
+
+    async def download(self, artifact_id: int | str, destination: str | Path) -> Path:
+        """Stream an artifact's file to ``destination``; the file appears whole or not at all."""
+        return await self._client._run(api.download_artifact(artifact_id, destination))
