@@ -64,8 +64,8 @@ test-compat: $(STAMP)  ## the suite again on Airflow 2.11, what differs on 3.0 t
 	if [ -n "$$failed" ]; then echo "test-compat failed on Airflow$$failed"; exit 1; fi
 
 lint: $(STAMP)  ## ruff on everything
-	$(VENV)/bin/ruff check src emulator tests bench dags_examples scripts
-	$(VENV)/bin/ruff format --check src emulator tests bench dags_examples scripts
+	$(VENV)/bin/ruff check src emulator tests bench dags_examples examples scripts
+	$(VENV)/bin/ruff format --check src emulator tests bench dags_examples examples scripts
 
 typecheck: $(STAMP)  ## mypy on src/ and emulator/src/
 	$(VENV)/bin/mypy src emulator/src

@@ -56,6 +56,12 @@ PLAN: list[tuple[str, str, list[str], list[str]]] = [
         ["--creates", "200", "--levels", "0.5", "--bounds", "2"],
     ),
     (
+        "streaming",
+        "11. Streaming uploads and downloads",
+        [],
+        ["--small-mib", "16", "--big-mib", "64", "--log-small-mib", "2", "--log-big-mib", "8"],
+    ),
+    (
         "cluster",
         "10. On a Celery deployment",
         [],

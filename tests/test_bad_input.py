@@ -25,6 +25,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +209,70 @@ TABLE: list[BadInput] = [
         "extra (ca_bundle) to the PEM file of the authority that signed it, or name a bundle that holds "
         "it in $REQUESTS_CA_BUNDLE",
         "unknown_authority",
+    ),
+    BadInput(
+        "an empty automation label",
+        "`MaestroClient` (`automations.get`)",
+        "ValidationError",
+        "label: is empty; give the automation's label",
+        "empty_automation_label",
+    ),
+    BadInput(
+        "a page size of 0",
+        "`MaestroClient` (`runners.list`, every listing)",
+        "ValidationError",
+        "size: must be from 1 to 1000, got 0",
+        "page_size_zero",
+    ),
+    BadInput(
+        "a Unix cron (5 fields) for a schedule",
+        "`MaestroClient` (`schedules.create`, `schedules.update`)",
+        "ValidationError",
+        "cron: '0 12 * * *' is not a Quartz cron expression: has 5 fields, as a Unix cron; Quartz needs "
+        "seconds first and '?' in day-of-month or day-of-week, e.g. '0 0 12 * * ?'",
+        "unix_cron",
+    ),
+    BadInput(
+        "a bot build that does not exist",
+        "`MaestroClient` (`bots.upload`)",
+        "ValidationError",
+        "path: '{tmp}/missing.zip' does not exist",
+        "missing_bot_build",
+    ),
+    BadInput(
+        "an error screenshot that does not exist",
+        "`MaestroClient` (`errors.report`)",
+        "ValidationError",
+        "screenshot: '{tmp}/shot.png' does not exist",
+        "missing_screenshot",
+    ),
+    BadInput(
+        "a credential value that is not text",
+        "`MaestroClient` (`credentials.set`)",
+        "ValidationError",
+        "value: must be a str or a SecretStr, got int",
+        "credential_not_text",
+    ),
+    BadInput(
+        "a datapool item that JSON cannot encode (the second of a batch)",
+        "`MaestroClient` (`datapools.push_many`; nothing is pushed)",
+        "ValidationError",
+        "items[1]['at']: is a datetime, which JSON cannot encode (pass it as an ISO-8601 string)",
+        "item_not_json",
+    ),
+    BadInput(
+        "an e-mail message without a recipient",
+        "`MaestroClient` (`messages.send`)",
+        "ValidationError",
+        "emails: is empty and so is logins; give at least one recipient",
+        "message_without_recipient",
+    ),
+    BadInput(
+        "a look-back of 0 days",
+        "`MaestroClient` (`runners.tasks_summary`, `logs.entries`, every `days`)",
+        "ValidationError",
+        "days: must be a positive number of days, got 0",
+        "zero_days",
     ),
     BadInput(
         "a task state the client does not know",
@@ -457,12 +522,49 @@ class Caught:
     message: str
 
 
+def _refused_before_any_request(emulator: Any, act: Callable[[Any, str], Any]) -> Caught:
+    """Run ``act(client, folder)``; it must fail on its arguments with no request sent, not even a login."""
+    from botcity_provider.client import MaestroError
+
+    folder = tempfile.mkdtemp(prefix="bad-input-")
+    try:
+        with _client(emulator.url, emulator.login, emulator.key) as client:
+            act(client, folder)
+    except MaestroError as exc:
+        stats = emulator.stats()
+        assert (stats["requests_total"], stats["logins"]) == (0, 0), "a request was sent"
+        return Caught(type(exc).__name__, str(exc).replace(folder, "{tmp}"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    raise AssertionError("the bad argument was accepted")
+
+
+def _refusing(act: Callable[[Any, str], Any]) -> Callable[[Any, str], Caught]:
+    return lambda emulator, stub: _refused_before_any_request(emulator, act)
+
+
+ARGUMENT_CASES: dict[str, Callable[[Any, str], Any]] = {
+    "empty_automation_label": lambda client, tmp: client.automations.get(""),
+    "page_size_zero": lambda client, tmp: client.runners.list(size=0),
+    "unix_cron": lambda client, tmp: client.schedules.create("invoice-bot", "0 12 * * *"),
+    "missing_bot_build": lambda client, tmp: client.bots.upload("invoice-bot", "1.0", f"{tmp}/missing.zip"),
+    "missing_screenshot": lambda client, tmp: client.errors.report(1, "boom", screenshot=f"{tmp}/shot.png"),
+    "credential_not_text": lambda client, tmp: client.credentials.set("erp", "password", 1234),
+    "item_not_json": lambda client, tmp: client.datapools.push_many(
+        "invoices", [{"n": 1}, {"at": datetime(2026, 12, 1)}]
+    ),
+    "message_without_recipient": lambda client, tmp: client.messages.send("Report", "Done", emails=[]),
+    "zero_days": lambda client, tmp: client.runners.tasks_summary("vm-1", days=0),
+}
+
+
 CLIENT_CASES: dict[str, Callable[[Any, str], Any]] = {
     "html_502": _html_502,
     "empty_200": _empty_200,
     "ca_bundle_not_pem": _ca_bundle_not_pem,
     "unknown_authority": _unknown_authority,
     "unknown_state": _unknown_state,
+    **{name: _refusing(act) for name, act in ARGUMENT_CASES.items()},
 }
 
 
@@ -499,7 +601,8 @@ def render_table() -> str:
     """The catalogue as the Markdown table ``docs/bad-input.md`` shows."""
 
     def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+        # "[1]['at']" would be read as a reference link: brackets and bars are escaped.
+        return text.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
 
     lines = ["| Bad input | Where you meet it | Error | Message |", "|---|---|---|---|"]
     for row in TABLE:

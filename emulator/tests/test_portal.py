@@ -331,3 +331,57 @@ def test_api_routes_are_still_faulted(api: Api, emulator: EmulatorHandle) -> Non
 
     assert faulted.status_code == 503
     assert emulator.stats()["requests"]["GET /api/v2/task/{taskId}"] == 1
+
+
+def test_index_lists_automations_runners_and_datapools_as_the_api_does(
+    api: Api, emulator: EmulatorHandle
+) -> None:
+    emulator.add_automation("invoice-bot", name="Invoices", parameters=[{"label": "month", "type": "TEXT"}])
+    api.create_task("report-bot", parameters={"region": "north", "_emulator": {"queue_seconds": 60}})
+    emulator.add_runner("vm-7", name="Finance VM", online=False)
+    api.post("/api/v2/datapool", json={"label": "invoices", "defaultAutomation": "invoice-bot"})
+    for amount in (1, 2, 3):
+        api.post("/api/v2/datapool/invoices/push", json={"values": {"amount": amount}})
+    taken = api.get("/api/v2/datapool/invoices/pull").json()
+    api.post(f"/api/v2/datapool/invoices/entry/{taken['id']}", json={"state": "DONE"})
+
+    page = Page(_get(emulator, "/").text)
+
+    automations = api.get("/api/v2/activity").json()
+    assert page.grid("automations") == [
+        {
+            "Label": item["label"],
+            "Name": item["name"],
+            "Parameters": ", ".join(p["label"] for p in item["parameters"]),
+        }
+        for item in automations
+    ]
+    assert {row["Label"]: row["Parameters"] for row in page.grid("automations")} == {
+        "invoice-bot": "month",
+        "report-bot": "region",
+    }
+    runners = api.get("/api/v2/machine/pagination", params={"size": 100}).json()["content"]
+    shown = {row["Runner"]: (row["Name"], row["Status"]) for row in page.grid("runners")}
+    assert shown == {
+        item["id"]: (item["name"], "online" if item["isOnline"] else "offline") for item in runners
+    }
+    assert shown["vm-7"] == ("Finance VM", "offline")
+    summary = api.get("/api/v2/datapool/invoices/summary").json()
+    assert page.grid("datapools") == [
+        {
+            "Datapool": "invoices",
+            "Default automation": "invoice-bot",
+            "Active": "true",
+            "Pending": str(summary["countPending"]),
+            "Processing": str(summary["countProcessing"]),
+            "Done": str(summary["countDone"]),
+            "Error": str(summary["countError"]),
+        }
+    ]
+    assert (summary["countPending"], summary["countDone"]) == (2, 1)
+
+
+def test_an_empty_workspace_says_so_for_each_section(emulator: EmulatorHandle) -> None:
+    page = Page(_get(emulator, "/").text)
+    assert page.paragraphs["automations"] == "No automations yet."
+    assert page.paragraphs["datapools"] == "No datapools."

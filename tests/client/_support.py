@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import inspect
+import json
 import logging
+import os
 import re
+import shutil
 import socket
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from botcity_maestro_emulator.testing import EmulatorHandle
-from botcity_provider.client import AsyncMaestroClient, MaestroClient, RetryPolicy
+from botcity_provider.client import AsyncMaestroClient, MaestroClient, RetryPolicy, ValidationError
+
+if TYPE_CHECKING:
+    from botcity.maestro import BotMaestroSDK
+
+T = TypeVar("T")
 
 Client = MaestroClient | AsyncMaestroClient
 
@@ -146,3 +161,128 @@ def retry_warnings(records: list[logging.LogRecord]) -> list[str]:
 
 
 RETRY_WARNING = re.compile(r"; trying \S+ \S+ again in [\d.]+ s \(attempt \d+ of \d+\)$")
+
+
+async def collect(items: Iterable[T] | AsyncIterable[T]) -> list[T]:
+    """Every item of a lazy listing (``iter(...)``), whichever client made it."""
+    if isinstance(items, AsyncIterable):
+        return [item async for item in items]
+    return list(items)
+
+
+async def refused(emulator: EmulatorHandle, call: Awaitable[Any], field: str) -> str:
+    """Await a call that must be refused naming ``field``, with nothing sent; return the message.
+
+    Nothing sent means the emulator counted no request at all, not even a login: every argument is
+    checked before the first request. The message starts with the field, so a reader sees which one.
+    """
+    with pytest.raises(ValidationError) as caught:
+        await call
+    error = caught.value
+    assert isinstance(error, ValueError)  # a plain ``except ValueError`` catches it too
+    assert error.field == field, error
+    assert str(error).startswith(f"{field}: "), error
+    assert emulator.stats()["requests_total"] == 0
+    return str(error)
+
+
+@dataclass(frozen=True)
+class Raised:
+    """What a statement raised in a child process: the exception's class name (None if nothing was
+    raised), its ``field`` if it has one, its message, and the path of the file it was given."""
+
+    error: str | None
+    field: str | None
+    message: str
+    path: Path
+
+
+_AS_NOBODY = r"""
+import json, os, sys
+from botcity_provider.client import MaestroClient, TokenCache
+
+url, login, path, statement = sys.argv[1:]
+client = MaestroClient(url, login, os.environ["MAESTRO_TEST_KEY"], token_cache=TokenCache())
+if os.geteuid() == 0:
+    # root reads anything whatever its mode; become "nobody", for whom mode 000 means what it says.
+    os.setgid(65534)
+    os.setuid(65534)
+try:
+    open(path, "rb").close()
+    readable = True
+except PermissionError:
+    readable = False
+try:
+    exec(statement, {"client": client, "path": path})
+    outcome = {"error": None, "field": None, "message": ""}
+except Exception as exc:
+    outcome = {"error": type(exc).__name__, "field": getattr(exc, "field", None), "message": str(exc)}
+print(json.dumps({"readable": readable, **outcome}))
+"""
+
+
+def raised_on_unreadable(emulator: EmulatorHandle, statement: str, name: str, content: bytes) -> Raised:
+    """Run one client statement as user nobody (uid 65534) in a child process; return what it raised.
+
+    The statement sees ``client``, a blocking client of ``emulator``, and ``path``, a file called ``name``
+    holding ``content`` that no one may read. Root reads anything whatever the mode, so the child drops
+    to nobody; the folder is a fresh one anyone may enter (pytest's ``tmp_path`` is private to root). The
+    child also tries to open the file itself, so a pass cannot come from a file it could read after all.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="unreadable-"))
+    try:
+        folder.chmod(0o755)
+        path = folder / name
+        path.write_bytes(content)
+        path.chmod(0o000)
+        done = subprocess.run(
+            [sys.executable, "-c", _AS_NOBODY, emulator.url, emulator.login, str(path), statement],
+            env={**os.environ, "MAESTRO_TEST_KEY": emulator.key},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    outcome = json.loads(done.stdout)
+    assert outcome["readable"] is False, "the child could read the file, so the check proves nothing"
+    return Raised(outcome["error"], outcome["field"], outcome["message"], path)
+
+
+def logged_in_sdk(emulator: EmulatorHandle) -> BotMaestroSDK:
+    """The official SDK, logged in to ``emulator`` (imported here so only the SDK tests need it)."""
+    from botcity.maestro import BotMaestroSDK
+
+    sdk = BotMaestroSDK(emulator.url, emulator.login, emulator.key)
+    sdk.login()
+    return sdk
+
+
+def sdk_posts(monkeypatch: pytest.MonkeyPatch, path: str) -> list[Any]:
+    """The JSON bodies of the official SDK's POSTs to ``path`` (it sends them with ``requests.post``)."""
+    bodies: list[Any] = []
+    original = requests.post
+
+    def record(url: str, *args: Any, **kwargs: Any) -> Any:
+        if urlsplit(url).path == path:
+            bodies.append(kwargs["json"])
+        return original(url, *args, **kwargs)
+
+    monkeypatch.setattr(requests, "post", record)
+    return bodies
+
+
+def client_posts(monkeypatch: pytest.MonkeyPatch, client: MaestroClient, path: str) -> list[Any]:
+    """The JSON bodies of the blocking client's POSTs to ``path``, as sent."""
+    bodies: list[Any] = []
+    original = client._send
+
+    def spy(spec: Any) -> Any:
+        if urlsplit(spec.url).path == path and spec.method == "POST":
+            bodies.append(json.loads(spec.content))
+        return original(spec)
+
+    monkeypatch.setattr(client, "_send", spy)
+    return bodies

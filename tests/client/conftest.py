@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,7 +20,10 @@ from botcity_maestro_emulator.testing import EmulatorHandle
 from botcity_provider.client import AsyncMaestroClient, MaestroClient, MaestroError, TokenCache
 from tests.traceback_locals import locals_showing
 
-from ._support import RETRY, Twin
+from ._support import RETRY, Twin, logged_in_sdk
+
+if TYPE_CHECKING:
+    from botcity.maestro import BotMaestroSDK
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -34,6 +38,12 @@ async def maestro(
     else:
         async with AsyncMaestroClient(*args, retry=RETRY, token_cache=token_cache) as aclient:
             yield Twin(aclient)
+
+
+@pytest.fixture
+def sdk(emulator_state: EmulatorHandle) -> BotMaestroSDK:
+    """The official SDK, logged in to this test's emulator, for the tests that cross-check with it."""
+    return logged_in_sdk(emulator_state)
 
 
 def _texts(error: BaseException) -> Iterator[str]:

@@ -5,13 +5,7 @@ Every test here ends with the emulator's ``requests_total`` still 0: nothing was
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,7 +22,7 @@ from botcity_provider.client import (
     ValidationError,
 )
 
-from ._support import Twin
+from ._support import Twin, raised_on_unreadable, refused
 
 
 @pytest.fixture(autouse=True)
@@ -37,76 +31,74 @@ def _nothing_was_sent(emulator_state: EmulatorHandle) -> Iterator[None]:
     assert emulator_state.stats()["requests_total"] == 0
 
 
-async def refused(call: Awaitable[Any], field: str) -> ValidationError:
-    """Await a call that must be refused, naming ``field``; return the error."""
-    with pytest.raises(ValidationError) as caught:
-        await call
-    error = caught.value
-    assert isinstance(error, ValueError)
-    assert error.field == field or error.field.startswith(f"{field}[")
-    assert str(error).startswith(f"{field}")
-    return error
-
-
 # --- task creation -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("priority", [11, -1, True, "high", 2.5, None], ids=repr)
-async def test_priority_out_of_range_or_not_an_integer(maestro: Twin, priority: object) -> None:
-    error = await refused(maestro.tasks.create("invoices", priority=priority), "priority")
+async def test_priority_out_of_range_or_not_an_integer(
+    maestro: Twin, emulator_state: EmulatorHandle, priority: object
+) -> None:
+    error = await refused(emulator_state, maestro.tasks.create("invoices", priority=priority), "priority")
     assert "0 to 10" in str(error)
 
 
 @pytest.mark.parametrize("label", ["", "   ", None, 42], ids=repr)
-async def test_activity_label_empty_blank_or_not_text(maestro: Twin, label: object) -> None:
-    await refused(maestro.tasks.create(label), "activity_label")
+async def test_activity_label_empty_blank_or_not_text(
+    maestro: Twin, emulator_state: EmulatorHandle, label: object
+) -> None:
+    await refused(emulator_state, maestro.tasks.create(label), "activity_label")
 
 
 @pytest.mark.parametrize(
-    ("parameters", "words"),
+    ("parameters", "field", "words"),
     [
-        ({"when": datetime(2026, 11, 1, tzinfo=UTC)}, "ISO-8601"),
-        ({"day": date(2026, 11, 1)}, "ISO-8601"),
-        ({"ids": {1, 2}}, "set"),
-        ({"blob": b"\x00\x01"}, "bytes"),
-        ({"ratio": math.nan}, "nan"),
-        ({"ratio": math.inf}, "inf"),
-        ({1: "one"}, "key 1"),
-        ({"nested": {"deeper": [1, {2: "x"}]}}, "key 2"),
-        (["not", "a", "mapping"], "mapping"),
+        ({"when": datetime(2026, 11, 1, tzinfo=UTC)}, "parameters['when']", "ISO-8601"),
+        ({"day": date(2026, 11, 1)}, "parameters['day']", "ISO-8601"),
+        ({"ids": {1, 2}}, "parameters['ids']", "set"),
+        ({"blob": b"\x00\x01"}, "parameters['blob']", "bytes"),
+        ({"ratio": math.nan}, "parameters['ratio']", "nan"),
+        ({"ratio": math.inf}, "parameters['ratio']", "inf"),
+        ({1: "one"}, "parameters", "key 1"),
+        ({"nested": {"deeper": [1, {2: "x"}]}}, "parameters['nested']['deeper'][1]", "key 2"),
+        (["not", "a", "mapping"], "parameters", "mapping"),
     ],
     ids=["datetime", "date", "set", "bytes", "nan", "inf", "int-key", "nested-int-key", "list"],
 )
-async def test_parameters_json_cannot_encode(maestro: Twin, parameters: object, words: str) -> None:
-    error = await refused(maestro.tasks.create("invoices", parameters=parameters), "parameters")
-    assert words in str(error)
+async def test_parameters_json_cannot_encode(
+    maestro: Twin, emulator_state: EmulatorHandle, parameters: object, field: str, words: str
+) -> None:
+    message = await refused(emulator_state, maestro.tasks.create("invoices", parameters=parameters), field)
+    assert words in message
 
 
-async def test_a_nested_bad_value_is_named_by_its_path(maestro: Twin) -> None:
-    error = await refused(
-        maestro.tasks.create("invoices", parameters={"rows": [{"at": datetime.now(UTC)}]}), "parameters"
-    )
-    assert error.field == "parameters['rows'][0]['at']"
+async def test_a_nested_bad_value_is_named_by_its_path(maestro: Twin, emulator_state: EmulatorHandle) -> None:
+    parameters = {"rows": [{"at": datetime.now(UTC)}]}
+    call = maestro.tasks.create("invoices", parameters=parameters)
+    await refused(emulator_state, call, "parameters['rows'][0]['at']")
 
 
 @pytest.mark.parametrize("when", ["tomorrow", 1700000000, "2026-13-01"], ids=repr)
-async def test_min_execution_date_that_is_no_date(maestro: Twin, when: object) -> None:
-    await refused(maestro.tasks.create("invoices", min_execution_date=when), "min_execution_date")
+async def test_min_execution_date_that_is_no_date(
+    maestro: Twin, emulator_state: EmulatorHandle, when: object
+) -> None:
+    await refused(
+        emulator_state, maestro.tasks.create("invoices", min_execution_date=when), "min_execution_date"
+    )
 
 
 @pytest.mark.parametrize("key", ["", "   "], ids=repr)
-async def test_an_empty_idempotency_key(maestro: Twin, key: str) -> None:
-    await refused(maestro.tasks.create("invoices", idempotency_key=key), "idempotency_key")
+async def test_an_empty_idempotency_key(maestro: Twin, emulator_state: EmulatorHandle, key: str) -> None:
+    await refused(emulator_state, maestro.tasks.create("invoices", idempotency_key=key), "idempotency_key")
 
 
-async def test_datapool_values_json_cannot_encode(maestro: Twin) -> None:
-    await refused(maestro.datapools.push("orders", {"at": datetime.now(UTC)}), "values")
+async def test_datapool_values_json_cannot_encode(maestro: Twin, emulator_state: EmulatorHandle) -> None:
+    await refused(emulator_state, maestro.datapools.push("orders", {"at": datetime.now(UTC)}), "values['at']")
 
 
 @pytest.mark.parametrize("label", ["", "  "], ids=repr)
-async def test_an_empty_datapool_label(maestro: Twin, label: str) -> None:
-    await refused(maestro.datapools.push(label, {"n": 1}), "label")
-    await refused(maestro.datapools.summary(label), "label")
+async def test_an_empty_datapool_label(maestro: Twin, emulator_state: EmulatorHandle, label: str) -> None:
+    await refused(emulator_state, maestro.datapools.push(label, {"n": 1}), "label")
+    await refused(emulator_state, maestro.datapools.summary(label), "label")
 
 
 # --- ids ---------------------------------------------------------------------------------------------
@@ -125,32 +117,36 @@ TASK_CALLS: dict[str, Callable[[Twin, object], Awaitable[Any]]] = {
 
 @pytest.mark.parametrize("operation", list(TASK_CALLS))
 @pytest.mark.parametrize("task_id", [0, -1, "0", "-7", "abc", True, 1.5], ids=repr)
-async def test_task_ids_must_be_positive_integers(maestro: Twin, operation: str, task_id: object) -> None:
-    error = await refused(TASK_CALLS[operation](maestro, task_id), "task_id")
+async def test_task_ids_must_be_positive_integers(
+    maestro: Twin, emulator_state: EmulatorHandle, operation: str, task_id: object
+) -> None:
+    error = await refused(emulator_state, TASK_CALLS[operation](maestro, task_id), "task_id")
     assert "must be a positive task id" in str(error)
 
 
-async def test_an_artifact_upload_checks_the_task_id(maestro: Twin, tmp_path: Path) -> None:
+async def test_an_artifact_upload_checks_the_task_id(
+    maestro: Twin, emulator_state: EmulatorHandle, tmp_path: Path
+) -> None:
     path = tmp_path / "a.txt"
     path.write_text("x")
-    await refused(maestro.artifacts.upload(0, path), "task_id")
+    await refused(emulator_state, maestro.artifacts.upload(0, path), "task_id")
 
 
 @pytest.mark.parametrize("artifact_id", [0, -3, "x"], ids=repr)
 async def test_artifact_ids_must_be_positive_integers(
-    maestro: Twin, artifact_id: object, tmp_path: Path
+    maestro: Twin, emulator_state: EmulatorHandle, artifact_id: object, tmp_path: Path
 ) -> None:
-    await refused(maestro.artifacts.get(artifact_id), "artifact_id")
-    await refused(maestro.artifacts.download(artifact_id, tmp_path / "x"), "artifact_id")
+    await refused(emulator_state, maestro.artifacts.get(artifact_id), "artifact_id")
+    await refused(emulator_state, maestro.artifacts.download(artifact_id, tmp_path / "x"), "artifact_id")
 
 
-async def test_finish_status_must_be_known(maestro: Twin) -> None:
-    error = await refused(maestro.tasks.finish(1, "DONE"), "status")
+async def test_finish_status_must_be_known(maestro: Twin, emulator_state: EmulatorHandle) -> None:
+    error = await refused(emulator_state, maestro.tasks.finish(1, "DONE"), "status")
     assert "SUCCESS" in str(error)
 
 
-async def test_alert_type_must_be_known(maestro: Twin) -> None:
-    await refused(maestro.alerts.create(1, "t", "m", "LOUD"), "alert_type")
+async def test_alert_type_must_be_known(maestro: Twin, emulator_state: EmulatorHandle) -> None:
+    await refused(emulator_state, maestro.alerts.create(1, "t", "m", "LOUD"), "alert_type")
 
 
 @pytest.mark.parametrize(
@@ -158,98 +154,66 @@ async def test_alert_type_must_be_known(maestro: Twin) -> None:
     [({"page": -1}, "page"), ({"size": 0}, "size"), ({"size": 1001}, "size"), ({"days": 0}, "days")],
     ids=["page", "size-0", "size-1001", "days"],
 )
-async def test_task_listing_bounds(maestro: Twin, arguments: dict[str, int], field: str) -> None:
-    await refused(maestro.tasks.list(**arguments), field)
+async def test_task_listing_bounds(
+    maestro: Twin, emulator_state: EmulatorHandle, arguments: dict[str, int], field: str
+) -> None:
+    await refused(emulator_state, maestro.tasks.list(**arguments), field)
 
 
-async def test_states_given_as_one_string(maestro: Twin) -> None:
-    error = await refused(maestro.tasks.list(states="RUNNING"), "states")
+async def test_states_given_as_one_string(maestro: Twin, emulator_state: EmulatorHandle) -> None:
+    error = await refused(emulator_state, maestro.tasks.list(states="RUNNING"), "states")
     assert "['RUNNING']" in str(error)
 
 
 # --- files to upload ---------------------------------------------------------------------------------
 
 
-async def test_an_upload_path_that_does_not_exist(maestro: Twin, tmp_path: Path) -> None:
-    error = await refused(maestro.artifacts.upload(1, tmp_path / "missing.csv"), "path")
+async def test_an_upload_path_that_does_not_exist(
+    maestro: Twin, emulator_state: EmulatorHandle, tmp_path: Path
+) -> None:
+    error = await refused(emulator_state, maestro.artifacts.upload(1, tmp_path / "missing.csv"), "path")
     assert "does not exist" in str(error)
 
 
-async def test_an_upload_path_that_is_a_directory(maestro: Twin, tmp_path: Path) -> None:
-    error = await refused(maestro.artifacts.upload(1, tmp_path), "path")
+async def test_an_upload_path_that_is_a_directory(
+    maestro: Twin, emulator_state: EmulatorHandle, tmp_path: Path
+) -> None:
+    error = await refused(emulator_state, maestro.artifacts.upload(1, tmp_path), "path")
     assert "is a directory" in str(error)
 
 
-async def test_an_upload_with_an_empty_name(maestro: Twin, tmp_path: Path) -> None:
+async def test_an_upload_with_an_empty_name(
+    maestro: Twin, emulator_state: EmulatorHandle, tmp_path: Path
+) -> None:
     path = tmp_path / "a.txt"
     path.write_text("x")
-    await refused(maestro.artifacts.upload(1, path, name="  "), "name")
+    await refused(emulator_state, maestro.artifacts.upload(1, path, name="  "), "name")
 
 
-async def test_a_download_into_a_folder_that_does_not_exist(maestro: Twin, tmp_path: Path) -> None:
-    error = await refused(maestro.artifacts.download(1, tmp_path / "missing" / "copy.csv"), "destination")
+async def test_a_download_into_a_folder_that_does_not_exist(
+    maestro: Twin, emulator_state: EmulatorHandle, tmp_path: Path
+) -> None:
+    error = await refused(
+        emulator_state, maestro.artifacts.download(1, tmp_path / "missing" / "copy.csv"), "destination"
+    )
     assert "does not exist" in str(error)
 
 
-async def test_a_download_onto_a_directory(maestro: Twin, tmp_path: Path) -> None:
-    error = await refused(maestro.artifacts.download(1, tmp_path), "destination")
+async def test_a_download_onto_a_directory(
+    maestro: Twin, emulator_state: EmulatorHandle, tmp_path: Path
+) -> None:
+    error = await refused(emulator_state, maestro.artifacts.download(1, tmp_path), "destination")
     assert "is a directory" in str(error)
 
 
-async def test_a_download_without_a_path(maestro: Twin) -> None:
-    await refused(maestro.artifacts.download(1, None), "destination")
-
-
-UNREADABLE_CHILD = r"""
-import json, os, sys
-from botcity_provider.client import MaestroClient, TokenCache, ValidationError
-
-url, login, path = sys.argv[1:]
-client = MaestroClient(url, login, os.environ["MAESTRO_TEST_KEY"], token_cache=TokenCache())
-if os.geteuid() == 0:
-    # root reads anything whatever its mode; become "nobody", for whom mode 000 means what it says.
-    os.setgid(65534)
-    os.setuid(65534)
-try:
-    open(path, "rb").close()
-    readable = True
-except PermissionError:
-    readable = False
-try:
-    client.artifacts.upload(1, path)
-    outcome = {"raised": None}
-except ValidationError as exc:
-    outcome = {"raised": "ValidationError", "field": exc.field, "message": str(exc)}
-print(json.dumps({"readable": readable, **outcome}))
-"""
+async def test_a_download_without_a_path(maestro: Twin, emulator_state: EmulatorHandle) -> None:
+    await refused(emulator_state, maestro.artifacts.download(1, None), "destination")
 
 
 def test_an_upload_path_that_cannot_be_read(emulator_state: EmulatorHandle) -> None:
-    # A folder anyone may enter (pytest's tmp_path is private to root), holding a file no one may read.
-    folder = Path(tempfile.mkdtemp(prefix="unreadable-"))
-    try:
-        folder.chmod(0o755)
-        path = folder / "secret.csv"
-        path.write_text("a,b\n")
-        path.chmod(0o000)
-        args = [emulator_state.url, emulator_state.login, str(path)]
-        env = {**os.environ, "MAESTRO_TEST_KEY": emulator_state.key}
-        done = subprocess.run(
-            [sys.executable, "-c", UNREADABLE_CHILD, *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    assert done.returncode == 0, done.stderr[-2000:]
-    outcome = json.loads(done.stdout)
-    assert outcome["readable"] is False  # the child really could not read it: the check is honest
-    assert outcome["raised"] == "ValidationError"
-    assert outcome["field"] == "path"
-    assert "cannot be read" in outcome["message"]
+    raised = raised_on_unreadable(emulator_state, "client.artifacts.upload(1, path)", "secret.csv", b"a,b\n")
+    assert (raised.error, raised.field) == ("ValidationError", "path")
+    assert "cannot be read" in raised.message
 
 
 # --- settings ----------------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from botcity_provider.client import (
     Task,
 )
 from botcity_provider.client import _endpoints as api
-from botcity_provider.client import _flows as flows
 from botcity_provider.client._core import RawResponse, login_call
 from botcity_provider.client._engine import NeedToken, Operation, run
+from botcity_provider.client._flows import tasks as flows
 
 from ._drive import NO_JITTER, drive, ok, status
 

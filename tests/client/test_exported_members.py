@@ -43,7 +43,9 @@ INTERNAL = {
     },
     "_engine": {"Again", "NeedToken", "Operation", "Pause", "Sleep", "Step", "Steps", "run"},
     "_flows": {"StopAction", "create_task", "find_task", "stop_task", "upload_artifact"},
+    # Request bodies are built by the namespaces from their arguments, never by a caller.
     "_models": {
+        "ScheduleBody",
         "IdText",
         "LoginResult",
         "Moment",

@@ -18,9 +18,9 @@ from botcity_provider.client import (
     Task,
 )
 from botcity_provider.client import _endpoints as api
-from botcity_provider.client import _flows as flows
 from botcity_provider.client._core import Call
 from botcity_provider.client._engine import Again, Pause
+from botcity_provider.client._flows import tasks as flows
 
 STARTED = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from botcity_provider.client import _resources as resources
 NAMESPACES = list(resources.NAMESPACES)
 PAIRS = list(resources.NAMESPACES.values())
 # Methods that return an iterator at once (a lazy listing), on both clients: not coroutines.
-ITERATORS = {"iter"}
+ITERATORS = {"iter", "iter_entries"}
 
 
 def public_methods(cls: type) -> dict[str, object]:

@@ -66,6 +66,22 @@ def test_howto_page_shows_the_example_dag_code(site: Path, page: str, dag_file: 
     assert not missing, f"{page} lacks these lines of {dag_file}: {missing[:5]}"
 
 
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "examples" / "client").glob("*.py")))
+def test_the_client_page_shows_each_example_script(site: Path, script: str) -> None:
+    code = "".join(_read(site / "client.html").code)
+    source = (ROOT / "examples" / "client" / script).read_text(encoding="utf-8")
+    missing = [line for line in source.splitlines() if line.strip() and line not in code]
+    assert not missing, f"client.html lacks these lines of {script}: {missing[:5]}"
+
+
+def test_the_client_reference_shows_an_example_for_every_namespace(site: Path) -> None:
+    from botcity_provider.client._resources import NAMESPACES
+
+    code = "".join(_read(site / "reference" / "client.html").code)
+    missing = [name for name in NAMESPACES if f"maestro.{name}." not in code]
+    assert not missing, f"reference/client.html has no example of: {missing}"
+
+
 def test_no_page_shows_a_snippet_marker_as_text(site: Path) -> None:
     # Dashes, 8, "<" and dashes, spaced or not: how an include that was not recognised reads on the page.
     marker = re.compile(r"-\s*8\s*<\s*-")

@@ -12,18 +12,37 @@ from botcity_maestro_emulator.middleware import FaultMiddleware
 from botcity_maestro_emulator.routes import (
     admin,
     artifacts,
+    automations,
+    bots,
     credentials,
     datapools,
     errors,
     logs,
+    machines,
     portal,
+    schedules,
+    seeding,
     tasks,
     workspace,
 )
 from botcity_maestro_emulator.routes.common import reply
 from botcity_maestro_emulator.service import Emulator
 
-ROUTERS = (workspace, tasks, artifacts, errors, logs, credentials, datapools, admin)
+ROUTERS = (
+    workspace,
+    tasks,
+    artifacts,
+    errors,
+    logs,
+    credentials,
+    datapools,
+    automations,
+    bots,
+    machines,
+    schedules,
+    seeding,
+    admin,
+)
 
 
 def create_app(config: EmulatorConfig | None = None) -> FaultMiddleware:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
 from botcity_maestro_emulator.timefmt import iso
 
-__all__ = ["INDEX_LIMIT", "index_page", "message_page", "task_page"]
+__all__ = ["INDEX_LIMIT", "Workspace", "index_page", "message_page", "task_page"]
 
 INDEX_LIMIT = 500
 """Tasks listed on the index page, newest first; a benchmark can create many thousands."""
@@ -40,7 +41,7 @@ _STYLE = (
     "th{text-align:left;padding:.3rem 1rem .3rem 0;vertical-align:top}td{padding:.3rem 1rem .3rem 0}"
     "thead th{border-bottom:1px solid #cbd5e0}pre{background:#f7fafc;padding:.8rem;overflow:auto}"
     # Times stay on one line in the lists; only the free-text columns (messages) wrap.
-    ".runs,.artifacts,.errors,.tasks{font-size:.9rem}"
+    ".runs,.artifacts,.errors,.tasks,.automations,.runners,.datapools{font-size:.9rem}"
     ".runs td,.artifacts td,.errors td,.tasks td{white-space:nowrap}"
     ".runs td:nth-child(7),.errors td:nth-child(2){white-space:normal;min-width:12rem}"
     "footer{margin-top:2rem;color:#718096;font-size:.9rem}"
@@ -148,8 +149,56 @@ def task_page(
     return _page(f"Task {task['id']}", body)
 
 
-def index_page(workspace: str, tasks: Sequence[dict[str, Any]], runs: dict[int, int]) -> str:
-    """Render the task list, newest first, each task linking to its page."""
+@dataclass(frozen=True)
+class Workspace:
+    """What the index lists beside the tasks: automations, runners, and datapools with their counts."""
+
+    automations: Sequence[dict[str, Any]] = ()
+    runners: Sequence[dict[str, Any]] = ()
+    datapools: Sequence[dict[str, Any]] = ()
+    pool_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Datapool label → entry state → how many entries are in it."""
+
+
+def _automations(automations: Sequence[dict[str, Any]]) -> str:
+    rows = [
+        _text_cells(
+            item.get("label"), item.get("name"), ", ".join(p["label"] for p in item.get("parameters") or [])
+        )
+        for item in automations
+    ]
+    return _grid("automations", ("Label", "Name", "Parameters"), rows, "No automations yet.")
+
+
+def _runners(runners: Sequence[dict[str, Any]]) -> str:
+    rows = [
+        _text_cells(item.get("id"), item.get("name"), "online" if item.get("isOnline") else "offline")
+        + _text_cells(item.get("dateLastConnection"))
+        for item in runners
+    ]
+    return _grid("runners", ("Runner", "Name", "Status", "Last connection"), rows, "No runners.")
+
+
+_POOL_STATES = ("PENDING", "PROCESSING", "DONE", "ERROR")
+
+
+def _datapools(pools: Sequence[dict[str, Any]], counts: dict[str, dict[str, int]]) -> str:
+    rows = []
+    for pool in pools:
+        of_pool = counts.get(str(pool["label"]), {})
+        states = [of_pool.get(state, 0) for state in _POOL_STATES]
+        rows.append(_text_cells(pool["label"], pool.get("defaultActivity"), pool.get("active"), *states))
+    headers = ("Datapool", "Default automation", "Active", "Pending", "Processing", "Done", "Error")
+    return _grid("datapools", headers, rows, "No datapools.")
+
+
+def index_page(
+    workspace: str,
+    tasks: Sequence[dict[str, Any]],
+    runs: dict[int, int],
+    rest: Workspace | None = None,
+) -> str:
+    """Render the task list, newest first, each task linking to its page, then the rest of the workspace."""
     newest = sorted(tasks, key=lambda task: int(task["id"]), reverse=True)[:INDEX_LIMIT]
     rows = [_index_row(task, runs.get(int(task["id"]), 1)) for task in newest]
     count = f"{len(tasks)} task{'' if len(tasks) == 1 else 's'}"
@@ -165,7 +214,14 @@ def index_page(workspace: str, tasks: Sequence[dict[str, Any]], runs: dict[int, 
         "Runs",
     )
     grid = _grid("tasks", headers, rows, "No tasks yet.")
-    return _page("Maestro emulator", f'<p class="summary">Workspace {escape(workspace)}: {count}.</p>{grid}')
+    rest = rest or Workspace()
+    sections = (
+        f"<h2>Automations</h2>{_automations(rest.automations)}"
+        f"<h2>Runners</h2>{_runners(rest.runners)}"
+        f"<h2>Datapools</h2>{_datapools(rest.datapools, rest.pool_counts)}"
+    )
+    summary = f'<p class="summary">Workspace {escape(workspace)}: {count}.</p>'
+    return _page("Maestro emulator", f"{summary}<h2>Tasks</h2>{grid}{sections}")
 
 
 def _index_row(task: dict[str, Any], runs: int) -> list[str]:

@@ -150,3 +150,100 @@ def log_record(body: dict[str, Any], *, organization: str, at: float) -> dict[st
         "repositoryLabel": "DEFAULT",
         "dateCreation": iso(at),
     }
+
+
+# --- automations, bots, runners, schedules (maestro-api.md §4.10; field sets beyond those named there are
+# the emulator's guesses, kept small) ----------------------------------------------------------------------
+
+_PARAMETER_TYPES = {bool: "BOOLEAN", int: "INTEGER", float: "DOUBLE"}
+
+
+def automation_record(
+    label: str,
+    *,
+    name: str | None,
+    description: str | None,
+    parameters: list[dict[str, Any]],
+    organization: str,
+    at: float,
+) -> dict[str, Any]:
+    """Build an automation ("activity"); ``parameters`` is the ``[{label, type, required}]`` n8n reads."""
+    return {
+        "id": new_id(),
+        "label": label,
+        "name": name or label,
+        "description": description,
+        "parameters": parameters,
+        "organizationLabel": organization,
+        "repositoryLabel": "DEFAULT",
+        "dateCreation": iso(at),
+    }
+
+
+def parameters_of_task(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Describe a first task's parameters as an automation's parameter list (the reserved key left out)."""
+    return [
+        {"label": key, "type": _PARAMETER_TYPES.get(type(value), "TEXT"), "required": False}
+        for key, value in values.items()
+        if key != "_emulator"
+    ]
+
+
+def bot_record(body: dict[str, Any], *, organization: str, at: float) -> dict[str, Any]:
+    """Build a deployed bot version; its file fields stay ``None`` until the upload.
+
+    ``sha256`` and ``contentType`` are the emulator's own: no source shows what Maestro records of the
+    file, and a test wants to know that the bytes and the part's type arrived as sent."""
+    return {
+        "id": new_id(),
+        "botId": body["botId"],
+        "version": body["version"],
+        "technology": body.get("technology") or "PYTHON",
+        "command": body.get("command"),
+        "organizationLabel": organization,
+        "repositoryLabel": body.get("repositoryLabel") or "DEFAULT",
+        "released": False,
+        "fileName": None,
+        "size": None,
+        "sha256": None,
+        "contentType": None,
+        "dateCreation": iso(at),
+        "dateLastModified": iso(at),
+        "dateRelease": None,
+    }
+
+
+def runner_record(machine_id: str, body: dict[str, Any], *, organization: str, at: float) -> dict[str, Any]:
+    """Build a runner ("machine"); the dashboard reads ``name`` and ``isOnline``."""
+    return {
+        "id": machine_id,
+        "machineId": machine_id,
+        "name": body.get("name") or machine_id,
+        "isOnline": bool(body.get("isOnline", True)),
+        "type": body.get("type") or "DESKTOP",
+        "version": body.get("version"),
+        "organizationLabel": organization,
+        "dateCreation": iso(at),
+        "dateLastConnection": iso(at),
+    }
+
+
+def schedule_record(
+    body: dict[str, Any], *, schedule_id: str, organization: str, at: float
+) -> dict[str, Any]:
+    """Build a schedule; ``cron`` is a Quartz expression read in UTC (§4.10)."""
+    parameters = body.get("parameters")
+    return {
+        "id": schedule_id,
+        "activityLabel": body["activityLabel"],
+        "cron": body["cron"],
+        "timeZone": "UTC",
+        "parameters": parameters if isinstance(parameters, dict) else {},
+        "active": bool(body.get("active", True)),
+        "test": bool(body.get("test", False)),
+        "priority": body.get("priority") or 0,
+        "description": body.get("description"),
+        "organizationLabel": organization,
+        "dateCreation": iso(at),
+        "dateLastModified": iso(at),
+    }

@@ -6,6 +6,7 @@ starts with the offending field, so a client developer sees at once which field 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -237,3 +238,63 @@ def task_id_of(raw: Any, where: str = "taskId") -> int:
     if isinstance(raw, str) and raw.strip().isdigit():
         return int(raw.strip())
     raise ApiError(400, f"{where}: must be a task id (an integer), got {raw!r}")
+
+
+# --- Quartz cron (schedules, maestro-api.md §4.10) -------------------------------------------------------
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("seconds", 0, 59, ()),
+    ("minutes", 0, 59, ()),
+    ("hours", 0, 23, ()),
+    ("day-of-month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 1, 7, _DAYS),
+    ("year", 1970, 2099, ()),
+)
+# Forms only Quartz's day fields know: last day (L, L-3), nearest weekday (15W, LW), last or nth weekday of
+# the month (5L, FRIL, 6#3). Their numbers are range-checked below like any other value.
+_DAY_OF_MONTH_SPECIAL = re.compile(r"^(L(-\d+)?|LW|(\d+)W)$")
+_DAY_OF_WEEK_SPECIAL = re.compile(r"^(\w+)(L|#[1-5])$")
+_ELEMENT = re.compile(r"^(\*|\w+(-\w+)?)(/(\d+))?$")
+
+
+def cron_problem(expression: str) -> str | None:
+    """Return why ``expression`` is not a Quartz cron expression, or ``None`` when it is one.
+
+    Quartz has seconds first, an optional year last, and needs ``?`` in exactly one of day-of-month and
+    day-of-week (it refuses both given, and both ``?``); the Maestro server schedules with Quartz.
+    """
+    fields = expression.split()
+    if len(fields) not in (6, 7):
+        return f"needs 6 or 7 space-separated fields (seconds first), got {len(fields)}"
+    if (fields[3] == "?") == (fields[5] == "?"):
+        return "exactly one of day-of-month and day-of-week must be '?'"
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=False):
+        for element in text.split(","):
+            if not _cron_element_ok(element.upper(), name, low, high, names):
+                return f"{name} field {text!r} is not valid (allowed: {low}-{high}, *, lists, ranges, steps)"
+    return None
+
+
+def _cron_element_ok(element: str, name: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    if element == "?":
+        return name in ("day-of-month", "day-of-week")
+    if name == "day-of-month" and (special := _DAY_OF_MONTH_SPECIAL.match(element)):
+        return special.group(3) is None or _cron_value(special.group(3), low, high, names)
+    if name == "day-of-week" and (special := _DAY_OF_WEEK_SPECIAL.match(element)):
+        return _cron_value(special.group(1), low, high, names)
+    if name == "day-of-week" and element == "L":
+        return True
+    match = _ELEMENT.match(element)
+    if match is None or (match.group(4) is not None and int(match.group(4)) == 0):
+        return False
+    base = match.group(1)
+    return base == "*" or all(_cron_value(part, low, high, names) for part in base.split("-"))
+
+
+def _cron_value(text: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    if text in names:
+        return True
+    return text.isdigit() and low <= int(text) <= high

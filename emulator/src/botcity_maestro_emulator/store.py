@@ -24,8 +24,15 @@ KINDS = (
     "credential",
     "datapool",
     "entry",
+    "automation",
+    "bot",
+    "runner",
+    "runner_log",
+    "schedule",
 )
-"""Every kind of object besides tasks; each is a mapping id → JSON object."""
+"""Every kind of object besides tasks; each is a mapping id → JSON object.
+
+Kinds added later are simply absent from an older journal, so an old state file still loads."""
 _ACTIVE_STATES = ("START", "RUNNING")
 
 

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
+from urllib.parse import quote
 
 from botcity_maestro_emulator.app import create_app
 from botcity_maestro_emulator.cli import ADMIN_TOKEN_ENV, KEY_ENV, RUNNER_TOKENS_ENV, parse_ready_line
@@ -127,6 +128,54 @@ class EmulatorHandle:
     def tasks(self) -> list[dict[str, Any]]:
         """Return every task with its internal schedule (``GET /_emulator/tasks``)."""
         result: list[dict[str, Any]] = self._admin("GET", "tasks")
+        return result
+
+    def add_automation(
+        self,
+        label: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        parameters: Sequence[dict[str, Any]] = (),
+    ) -> dict[str, Any]:
+        """Create or replace an automation (``POST /_emulator/automations``); return it as the API shows it.
+
+        :param parameters: its declared parameters, ``{"label", "type", "required"}`` each.
+        :raises urllib.error.HTTPError: 400 when a field is invalid.
+        """
+        body = {"label": label, "name": name, "description": description, "parameters": list(parameters)}
+        result: dict[str, Any] = self._admin("POST", "automations", body)
+        return result
+
+    def add_runner(
+        self,
+        machine_id: str,
+        *,
+        name: str | None = None,
+        online: bool = True,
+        type: str | None = None,
+        version: str | None = None,
+    ) -> dict[str, Any]:
+        """Create or replace a runner (``POST /_emulator/runners``); return it as the API shows it."""
+        body = {"machineId": machine_id, "name": name, "isOnline": online, "type": type, "version": version}
+        result: dict[str, Any] = self._admin("POST", "runners", body)
+        return result
+
+    def set_runner_online(self, machine_id: str, online: bool) -> dict[str, Any]:
+        """Mark a runner online or offline; return it.
+
+        :raises urllib.error.HTTPError: 404 for an unknown runner.
+        """
+        state = "online" if online else "offline"
+        path = f"runners/{quote(machine_id, safe='')}/{state}"
+        result: dict[str, Any] = self._admin("POST", path)
+        return result
+
+    def add_runner_log(self, machine_id: str, message: str, *, level: str = "INFO") -> dict[str, Any]:
+        """Append a line to a runner's log (``POST /_emulator/runners/{id}/log``); return the line."""
+        body = {"message": message, "level": level}
+        path = f"runners/{quote(machine_id, safe='')}/log"
+        result: dict[str, Any] = self._admin("POST", path, body)
         return result
 
     def stop(self) -> None:

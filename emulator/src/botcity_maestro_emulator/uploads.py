@@ -8,6 +8,7 @@ file (in a worker thread, so the event loop never waits on the disk) every :data
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import tempfile
@@ -28,10 +29,12 @@ FILE_FIELD = "file"
 
 @dataclass(frozen=True)
 class Upload:
-    """What was received: the part's file name and the number of bytes written."""
+    """What was received: the part's file name, the bytes written, their SHA-256, the part's media type."""
 
     filename: str | None
     size: int
+    sha256: str = ""
+    content_type: str | None = None
 
 
 class FileArea:
@@ -51,9 +54,13 @@ class FileArea:
     def error_file_path(self, error_id: str, slot: str) -> Path:
         return self.root / "errors" / error_id / slot
 
+    def bot_path(self, record_id: object) -> Path:
+        """A bot build's file, named by its record's id: never by a path segment of a request."""
+        return self.root / "bots" / str(record_id)
+
     def clear(self) -> None:
         """Delete every uploaded file (``POST /_emulator/reset``)."""
-        for child in ("artifacts", "errors"):
+        for child in ("artifacts", "errors", "bots"):
             shutil.rmtree(self.root / child, ignore_errors=True)
 
     def close(self) -> None:
@@ -70,6 +77,8 @@ class _PartSink:
         self.pending_bytes = 0
         self.size = 0
         self.filename: str | None = None
+        self.content_type: str | None = None
+        self.digest = hashlib.sha256()
         self.found = False
         self._done = False
         self._active = False
@@ -98,10 +107,13 @@ class _PartSink:
         if self._active:
             self.found = True
             self.filename = None if raw_filename is None else raw_filename.decode("utf-8", "replace")
+            raw_type = self._headers.get(b"content-type")
+            self.content_type = None if raw_type is None else raw_type.decode("latin-1")
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._active:
             piece = bytes(data[start:end])
+            self.digest.update(piece)
             self.pending.append(piece)
             self.pending_bytes += len(piece)
             self.size += len(piece)
@@ -159,7 +171,7 @@ async def receive_file(request: Request, destination: Path) -> Upload:
         partial.unlink(missing_ok=True)
         raise bad_request(FILE_FIELD, "the multipart field 'file' is missing")
     os.replace(partial, destination)
-    return Upload(filename=sink.filename, size=sink.size)
+    return Upload(sink.filename, sink.size, sink.digest.hexdigest(), sink.content_type)
 
 
 async def _pump(request: Request, parser: MultipartParser, sink: _PartSink, handle: BinaryIO) -> None:

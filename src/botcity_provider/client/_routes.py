@@ -92,6 +92,7 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("bots.upload", "POST", "/api/v2/bot/upload/{}/version/{}", _ACTION),
     ("bots.release", "POST", "/api/v2/bot/release", _ACTION),
     ("bots.delete", "DELETE", "/api/v2/bot/{}/version/{}", _ACTION),
+    ("bots.list", "GET", "/api/v2/bot/pagination", _DASHBOARD),
     ("runners.list", "GET", "/api/v2/machine/pagination", _DASHBOARD),
     ("runners.get", "GET", "/api/v2/machine/{}", _CLIENT3P),
     ("runners.log", "GET", "/api/v2/machine/log/{}", _CLIENT3P),

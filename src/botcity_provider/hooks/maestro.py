@@ -102,8 +102,28 @@ class MaestroHook(BaseHook):
 
     @cached_property
     def client(self) -> MaestroClient:
-        """The hook's blocking client."""
+        """The hook's blocking client, built on first use and kept for the hook's life (``get_conn()``
+        returns the same one): ``hook.client.tasks.get(42)``, ``hook.client.logs.add(...)``.
+
+        Every token it obtains is registered with Airflow's secrets masker as it arrives, and tokens are
+        shared per process with other clients of the same login. Close it with ``hook.client.close()``
+        when done, or leave it to the process.
+        """
         return MaestroClient(config=self.config, on_token=mask_secret)
+
+    def get_credential(self, label: str, key: str) -> str:
+        """The plain value of ``key`` in the Maestro credential set ``label``, for a DAG to use.
+
+        The client keeps it a ``SecretStr``; here it must become text, so it is first registered with
+        Airflow's secrets masker: any task log line that contains it shows ``***`` instead. (Airflow
+        does not mask values shorter than ``[logging] min_length_masked_secret``, 5 by default.)
+
+        :param label: the credential set's label in Maestro.
+        :param key: the key in the set.
+        """
+        value = self.client.credentials.get(label, key).get_secret_value()
+        mask_secret(value)
+        return value
 
     async def get_async_client(self) -> AsyncMaestroClient:
         """An asyncio client; the connection is looked up without blocking the event loop.

@@ -3,12 +3,15 @@
 The provider's link points at ``<portal>/tasks/<id>``. With the emulator as the portal,
 ``GET /tasks/{taskId}`` shows what a person looks for there: what the API says of the task, its
 parameters, every run (so the failure before a restart stays visible), its artifacts and its error
-entries. ``GET /`` lists the tasks.
+entries. ``GET /`` lists the tasks, then the automations, the runners and the datapools (with their
+entries counted by state).
 The pages need no token (a browser has none) and, like the ``/_emulator/`` admin routes, they are never
 faulted, delayed or counted: opening a link must not change what a test or a benchmark measures.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
@@ -17,8 +20,10 @@ from starlette.types import Receive, Scope, Send
 from botcity_maestro_emulator.errors import ApiError
 from botcity_maestro_emulator.lifecycle import runs_of
 from botcity_maestro_emulator.middleware import FaultMiddleware
-from botcity_maestro_emulator.pages import index_page, message_page, task_page
+from botcity_maestro_emulator.pages import Workspace, index_page, message_page, task_page
+from botcity_maestro_emulator.routes.automations import all_automations
 from botcity_maestro_emulator.routes.common import emulator_of
+from botcity_maestro_emulator.routes.machines import all_runners
 from botcity_maestro_emulator.service import Emulator
 from botcity_maestro_emulator.timefmt import now
 
@@ -34,8 +39,21 @@ async def index(request: Request) -> Response:
     emulator = emulator_of(request)
     records = emulator.tasks.records(now())
     runs = {record.id: record.schedule.runs for record in records}
-    page = index_page(emulator.config.login, [record.wire for record in records], runs)
+    page = index_page(emulator.config.login, [record.wire for record in records], runs, _workspace(emulator))
     return HTMLResponse(page)
+
+
+def _workspace(emulator: Emulator) -> Workspace:
+    store = emulator.store
+    counts: dict[str, Counter[str]] = {}
+    for entry in store.values("entry"):
+        counts.setdefault(str(entry["dataPoolLabel"]), Counter())[str(entry["state"])] += 1
+    return Workspace(
+        automations=all_automations(emulator),
+        runners=sorted(all_runners(emulator), key=lambda item: str(item["id"])),
+        datapools=sorted(store.values("datapool"), key=lambda item: str(item["label"])),
+        pool_counts={label: dict(of_pool) for label, of_pool in counts.items()},
+    )
 
 
 @router.get(PORTAL_PREFIX + "{taskId}", include_in_schema=False)

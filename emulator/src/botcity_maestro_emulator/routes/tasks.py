@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from botcity_maestro_emulator.paging import page_request, paginate
+from botcity_maestro_emulator.routes.automations import note_task_label
 from botcity_maestro_emulator.routes.common import Auth, read_json, reply
 from botcity_maestro_emulator.schemas import parse_new_task
 from botcity_maestro_emulator.taskbook import SORTABLE_TASK_FIELDS
@@ -15,9 +16,15 @@ router = APIRouter()
 
 @router.post("/api/v2/task")
 async def create_task(request: Request, emulator: Auth) -> Response:
-    """Create a START task; the ``_emulator`` parameter scripts what its bot does."""
+    """Create a START task; the ``_emulator`` parameter scripts what its bot does.
+
+    A label no automation has yet becomes one (``GET /api/v2/activity`` lists it), as tests rarely seed them.
+    """
     spec = parse_new_task(await read_json(request))
-    return reply(emulator.tasks.create(spec, now()).wire)
+    at = now()
+    record = emulator.tasks.create(spec, at)
+    note_task_label(emulator, spec.activity_label, spec.parameters, at)
+    return reply(record.wire)
 
 
 @router.get("/api/v2/task")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from botcity_provider.client import checks as check
-from botcity_provider.client._core import Call, Upload, model_parser
+from botcity_provider.client._core import Call, RawResponse, Upload, model_parser
 from botcity_provider.client._errors import ValidationError
 from botcity_provider.client._models import Artifact, Page
 
@@ -55,11 +56,41 @@ def get_artifact(artifact_id: object) -> Call[Artifact]:
     return call("artifacts.get", (ident,), f"Getting artifact {ident}", _artifact)
 
 
-def list_artifacts(*, days: int = 7, page: int = 0, size: int = 100) -> Call[Page[Artifact]]:
-    """``GET /api/v2/artifact``: one page of the workspace's artifacts, newest first."""
+def list_artifacts(
+    *, task_id: object = None, days: int = 7, page: int = 0, size: int = 100
+) -> Call[Page[Artifact]]:
+    """``GET /api/v2/artifact``: one page of the workspace's artifacts, newest first; with ``task_id``,
+    only that task's.
+
+    The official SDK never filters by task: ``taskId`` is sent, and the page is filtered here as well, so
+    a server that ignores the parameter still gives only the task's artifacts (its counts then are of
+    every task's).
+    """
+    wanted = None if task_id is None else check.task_id(task_id, "task_id")
+    whole = artifact_pages(task_id=wanted, days=days, page=page, size=size)
+    if wanted is None:
+        return whole
+
+    def parse(raw: RawResponse) -> Page[Artifact]:
+        listing = whole.parse(raw)
+        return listing.model_copy(update={"content": [a for a in listing.content if a.task_id == wanted]})
+
+    return replace(whole, parse=parse)
+
+
+def artifact_pages(
+    *, task_id: object = None, days: int = 7, page: int = 0, size: int = 100
+) -> Call[Page[Artifact]]:
+    """The pages of :func:`list_artifacts` as the server sends them, unfiltered (``taskId`` is sent), for a
+    listing that filters each artifact as it goes: an emptied page would end it early."""
     query = [*paging(page, size), ("sort", "dateCreation,desc"), *days_back(days)]
-    parse = page_parser(Artifact, "Listing artifacts")
-    return call("artifacts.list", (), "Listing artifacts", parse, query=tuple(query))
+    doing = "Listing artifacts"
+    if task_id is not None:
+        ident = check.task_id(task_id, "task_id")
+        query.append(("taskId", str(ident)))
+        doing = f"Listing the artifacts of task {ident}"
+    parse = page_parser(Artifact, doing)
+    return call("artifacts.list", (), doing, parse, query=tuple(query))
 
 
 def download_artifact(artifact_id: object, destination: object) -> Call[Path]:

@@ -8,7 +8,8 @@ from typing import Any
 from botcity_provider.client import checks as check
 from botcity_provider.client._core import Call, model_parser
 from botcity_provider.client._errors import ValidationError
-from botcity_provider.client._models import CreateTaskBody, FinishStatus, Page, Task, TaskState
+from botcity_provider.client._models import FinishStatus, Page, Task, TaskState
+from botcity_provider.client._models.base import CreateTaskBody
 
 from ._common import TASK_HINT, call, days_back, page_parser, paging
 

@@ -11,7 +11,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 __all__ = [
@@ -21,6 +30,7 @@ __all__ = [
     "Artifact",
     "DatapoolEntry",
     "DatapoolSummary",
+    "EntryState",
     "FinishStatus",
     "IdText",
     "LoginResult",
@@ -221,14 +231,56 @@ class Alert(Response):
     type: AlertType | None = None
 
 
+class EntryState(OpenEnum):
+    """Where a datapool item is: PENDING until a bot pulls it, PROCESSING until the bot reports it DONE
+    or ERROR (or it outlives the pool's processing time: TIMEOUT); CANCELED only from PENDING."""
+
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    DONE = "DONE"
+    ERROR = "ERROR"
+    TIMEOUT = "TIMEOUT"
+    CANCELED = "CANCELED"
+
+
 class DatapoolEntry(Response):
-    """An item in a datapool, waiting for (or processed by) a bot."""
+    """An item in a datapool, waiting for (or processed by) a bot (``maestro-api.md`` §6.8)."""
 
     id: IdText | None = None
-    datapool_label: str | None = Field(default=None, alias="dataPoolLabel")
-    state: str | None = None
+    datapool_label: str | None = Field(
+        default=None,
+        alias="dataPoolLabel",
+        validation_alias=AliasChoices("dataPoolLabel", "datapoolLabel", "datapool_label"),
+    )
+    """The pool's label; the Python SDK reads ``dataPoolLabel``, the C# SDK ``datapoolLabel``."""
+    state: EntryState | None = None
     priority: int | None = None
+    """0 (lowest) to 10 (highest): higher items are pulled first."""
     values: dict[str, Any] = Field(default_factory=dict)
+    """The item's data, keyed by the pool's field labels."""
+    message: str | None = None
+    """The bot's words when it reported the item done, failed or canceled."""
+    error_type: str | None = None
+    """``SYSTEM`` or ``BUSINESS`` for a failed item."""
+    unique_key: str | None = None
+    display_value: str | None = None
+    retry_index: int | None = None
+    """How many times the item was retried after an error."""
+    runner: str | None = None
+    task_id: IdText | None = None
+    """The task that processed the item, as the bot reported it (the SDK sends it as text)."""
+    parent: IdText | None = None
+    child: IdText | None = None
+    date_register: Moment | None = None
+    """When the item was pushed."""
+    date_processing: Moment | None = None
+    """When a bot pulled it."""
+    date_finished: Moment | None = None
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _null_values(cls, value: Any) -> Any:
+        return {} if value is None else value
 
 
 class DatapoolSummary(Response):
@@ -239,10 +291,19 @@ class DatapoolSummary(Response):
     count_done: int = 0
     count_error: int = 0
     count_timeout: int = 0
+    count_canceled: int = 0
+    avg_done: float | None = None
+    """Average processing time of the DONE items; the unit is not documented."""
     active: bool | None = None
 
     @field_validator(
-        "count_pending", "count_processing", "count_done", "count_error", "count_timeout", mode="before"
+        "count_pending",
+        "count_processing",
+        "count_done",
+        "count_error",
+        "count_timeout",
+        "count_canceled",
+        mode="before",
     )
     @classmethod
     def _null_is_zero(cls, value: Any) -> Any:

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from botcity_provider.client import _endpoints as api
-from botcity_provider.client import _flows as flows
+from botcity_provider.client import checks as check
+from botcity_provider.client._endpoints import artifacts as listing
+from botcity_provider.client._flows import artifacts as flows
 from botcity_provider.client._models import Artifact, Page
 
 from ._base import AsyncResource, Resource
+
+__all__ = ["Artifacts", "AsyncArtifacts", "async_kept", "kept"]
+
+T = TypeVar("T")
+
+
+def kept(items: Iterator[T], keep: Callable[[T], bool]) -> Iterator[T]:
+    """The items ``keep`` accepts, lazily: a listing filtered item by item, never page by page (a page
+    left empty by the filter would end the listing)."""
+    return (item for item in items if keep(item))
+
+
+def async_kept(items: AsyncIterator[T], keep: Callable[[T], bool]) -> AsyncIterator[T]:
+    """:func:`kept` for the asyncio client."""
+    return (item async for item in items if keep(item))
+
+
+def _of_task(task_id: int | str | None) -> Callable[[Artifact], bool]:
+    wanted = None if task_id is None else check.task_id(task_id, "task_id")  # refused before any request
+    return lambda artifact: wanted is None or artifact.task_id == wanted
 
 
 class Artifacts(Resource):
@@ -24,13 +47,18 @@ class Artifacts(Resource):
         """An artifact's record."""
         return self._client._run(api.get_artifact(artifact_id))
 
-    def list(self, *, days: int = 7, page: int = 0, size: int = 100) -> Page[Artifact]:
-        """One page of the workspace's artifacts, newest first."""
-        return self._client._run(api.list_artifacts(days=days, page=page, size=size))
+    def list(
+        self, *, task_id: int | str | None = None, days: int = 7, page: int = 0, size: int = 100
+    ) -> Page[Artifact]:
+        """One page of the workspace's artifacts (only one task's with ``task_id``), newest first."""
+        return self._client._run(api.list_artifacts(task_id=task_id, days=days, page=page, size=size))
 
-    def iter(self, *, days: int = 7, size: int = 100) -> Iterator[Artifact]:
-        """Every artifact of the last ``days``, newest first, a page fetched when the loop reaches it."""
-        return self._client._iterate(partial(api.list_artifacts, days=days, size=size))
+    def iter(self, *, task_id: int | str | None = None, days: int = 7, size: int = 100) -> Iterator[Artifact]:
+        """Every artifact of the last ``days`` (one task's with ``task_id``), newest first, page by page."""
+        return kept(
+            self._client._iterate(partial(listing.artifact_pages, task_id=task_id, days=days, size=size)),
+            _of_task(task_id),
+        )
 
     def download(self, artifact_id: int | str, destination: str | Path) -> Path:
         """Stream an artifact's file to ``destination``; the file appears whole or not at all."""
@@ -48,13 +76,20 @@ class AsyncArtifacts(AsyncResource):
         """An artifact's record."""
         return await self._client._run(api.get_artifact(artifact_id))
 
-    async def list(self, *, days: int = 7, page: int = 0, size: int = 100) -> Page[Artifact]:
-        """One page of the workspace's artifacts, newest first."""
-        return await self._client._run(api.list_artifacts(days=days, page=page, size=size))
+    async def list(
+        self, *, task_id: int | str | None = None, days: int = 7, page: int = 0, size: int = 100
+    ) -> Page[Artifact]:
+        """One page of the workspace's artifacts (only one task's with ``task_id``), newest first."""
+        return await self._client._run(api.list_artifacts(task_id=task_id, days=days, page=page, size=size))
 
-    def iter(self, *, days: int = 7, size: int = 100) -> AsyncIterator[Artifact]:
-        """Every artifact of the last ``days``, newest first, a page fetched when the loop reaches it."""
-        return self._client._iterate(partial(api.list_artifacts, days=days, size=size))
+    def iter(
+        self, *, task_id: int | str | None = None, days: int = 7, size: int = 100
+    ) -> AsyncIterator[Artifact]:
+        """Every artifact of the last ``days`` (one task's with ``task_id``), newest first, page by page."""
+        return async_kept(
+            self._client._iterate(partial(listing.artifact_pages, task_id=task_id, days=days, size=size)),
+            _of_task(task_id),
+        )
 
     async def download(self, artifact_id: int | str, destination: str | Path) -> Path:
         """Stream an artifact's file to ``destination``; the file appears whole or not at all."""

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from botcity_provider.client import _endpoints as api
-from botcity_provider.client import _flows as flows
+from botcity_provider.client._flows import tasks as flows
 from botcity_provider.client._models import FinishStatus, Page, Task, TaskState
 
 from ._base import AsyncResource, Items, Resource
@@ -28,10 +28,20 @@ class Tasks(Resource):
         idempotency_key: str | None = None,
     ) -> Task:
         """Create a task. With ``idempotency_key``, a lost answer never leads to a second task."""
-        call = api.create_task(
-            activity_label, flows.with_key(parameters, idempotency_key), priority, test, min_execution_date
+        return self._client._run(
+            flows.create_task(
+                api.create_task(
+                    activity_label,
+                    flows.with_key(parameters, idempotency_key),
+                    priority,
+                    test,
+                    min_execution_date,
+                ),
+                activity_label,
+                idempotency_key,
+                datetime.now(UTC),
+            )
         )
-        return self._client._run(flows.create_task(call, activity_label, idempotency_key, datetime.now(UTC)))
 
     def get(self, task_id: int | str) -> Task:
         """The task as Maestro has it now."""
@@ -48,15 +58,16 @@ class Tasks(Resource):
         size: int = 100,
     ) -> Page[Task]:
         """One page of tasks, newest first, optionally filtered."""
-        call = api.list_tasks(
-            activity_label=activity_label,
-            states=states,
-            days=days,
-            machine_id=machine_id,
-            page=page,
-            size=size,
+        return self._client._run(
+            api.list_tasks(
+                activity_label=activity_label,
+                states=states,
+                days=days,
+                machine_id=machine_id,
+                page=page,
+                size=size,
+            )
         )
-        return self._client._run(call)
 
     def iter(
         self,
@@ -69,10 +80,16 @@ class Tasks(Resource):
     ) -> Iterator[Task]:
         """Every task that matches, newest first, a page of ``size`` fetched when the loop reaches it.
         Tasks created while it runs shift the pages: one may come twice."""
-        listing = partial(
-            api.list_tasks, activity_label=activity_label, states=states, days=days, machine_id=machine_id
+        return self._client._iterate(
+            partial(
+                api.list_tasks,
+                activity_label=activity_label,
+                states=states,
+                days=days,
+                machine_id=machine_id,
+                size=size,
+            )
         )
-        return self._client._iterate(partial(listing, size=size))
 
     def find(
         self, activity_label: str, idempotency_key: str, *, since: datetime, prefix: bool = False
@@ -128,11 +145,19 @@ class AsyncTasks(AsyncResource):
         idempotency_key: str | None = None,
     ) -> Task:
         """Create a task. With ``idempotency_key``, a lost answer never leads to a second task."""
-        call = api.create_task(
-            activity_label, flows.with_key(parameters, idempotency_key), priority, test, min_execution_date
-        )
         return await self._client._run(
-            flows.create_task(call, activity_label, idempotency_key, datetime.now(UTC))
+            flows.create_task(
+                api.create_task(
+                    activity_label,
+                    flows.with_key(parameters, idempotency_key),
+                    priority,
+                    test,
+                    min_execution_date,
+                ),
+                activity_label,
+                idempotency_key,
+                datetime.now(UTC),
+            )
         )
 
     async def get(self, task_id: int | str) -> Task:
@@ -150,15 +175,16 @@ class AsyncTasks(AsyncResource):
         size: int = 100,
     ) -> Page[Task]:
         """One page of tasks, newest first, optionally filtered."""
-        call = api.list_tasks(
-            activity_label=activity_label,
-            states=states,
-            days=days,
-            machine_id=machine_id,
-            page=page,
-            size=size,
+        return await self._client._run(
+            api.list_tasks(
+                activity_label=activity_label,
+                states=states,
+                days=days,
+                machine_id=machine_id,
+                page=page,
+                size=size,
+            )
         )
-        return await self._client._run(call)
 
     def iter(
         self,
@@ -171,10 +197,16 @@ class AsyncTasks(AsyncResource):
     ) -> AsyncIterator[Task]:
         """Every task that matches, newest first, a page of ``size`` fetched when the loop reaches it.
         Tasks created while it runs shift the pages: one may come twice."""
-        listing = partial(
-            api.list_tasks, activity_label=activity_label, states=states, days=days, machine_id=machine_id
+        return self._client._iterate(
+            partial(
+                api.list_tasks,
+                activity_label=activity_label,
+                states=states,
+                days=days,
+                machine_id=machine_id,
+                size=size,
+            )
         )
-        return self._client._iterate(partial(listing, size=size))
 
     async def find(
         self, activity_label: str, idempotency_key: str, *, since: datetime, prefix: bool = False

@@ -1,4 +1,4 @@
-"""Operations of several calls, written once as generators for both clients (see :mod:`._engine`).
+"""The task flows: create at most once, look a key up, stop.
 
 Maestro has no idempotency key, so :func:`create_task` makes one: it stores the caller's key in the
 task's parameters and, when a create may or may not have reached the server (a timeout, a broken
@@ -16,15 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from math import ceil
-from pathlib import Path
 from typing import Any, Literal
 
-from . import _endpoints as api
-from . import checks as check
-from ._core import Call
-from ._engine import Again, Operation, Pause
-from ._errors import MaestroConnectionLostError, MaestroTimeout, ServerError, ValidationError
-from ._models import Artifact, Page, Task, TaskState, utc_if_naive
+from botcity_provider.client import checks as check
+from botcity_provider.client._core import Call
+from botcity_provider.client._endpoints import tasks as api
+from botcity_provider.client._engine import Again, Operation, Pause
+from botcity_provider.client._errors import (
+    MaestroConnectionLostError,
+    MaestroTimeout,
+    ServerError,
+    ValidationError,
+)
+from botcity_provider.client._models import Page, Task, TaskState, utc_if_naive
 
 __all__ = [
     "IDEMPOTENCY_PARAMETER",
@@ -34,7 +38,7 @@ __all__ = [
     "find_task",
     "stop_action",
     "stop_task",
-    "upload_artifact",
+    "with_key",
 ]
 
 log = logging.getLogger("botcity_provider.client")
@@ -96,15 +100,6 @@ def find_task(
             return None
     log.warning("Stopped looking for key %r after %d pages", key, LOOKUP_MAX_PAGES)
     return None
-
-
-def upload_artifact(task_id: object, file: object, name: str | None) -> Operation[Artifact]:
-    """Create the artifact's record, then stream its file into it."""
-    path: Path = check.readable_file(file)
-    label = api.artifact_name(path, name)
-    artifact: Artifact = yield api.create_artifact(task_id, label)
-    yield api.upload_artifact_file(artifact.id, path, label)
-    return artifact
 
 
 def with_key(parameters: Any, key: str | None) -> Any:

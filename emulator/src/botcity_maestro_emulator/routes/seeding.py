@@ -1,0 +1,93 @@
+"""The ``/_emulator/`` seeding routes: automations and runners a test needs before it can list them.
+
+A real workspace gets its automations from the portal and its runners from the machines that connect; the
+emulator has neither, so tests create them here. Like every ``/_emulator/`` route these are never faulted
+or counted, and ask for the admin token when one is set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from botcity_maestro_emulator.errors import bad_request
+from botcity_maestro_emulator.records import new_id, runner_record
+from botcity_maestro_emulator.routes.admin import admin_only
+from botcity_maestro_emulator.routes.automations import register_automation
+from botcity_maestro_emulator.routes.common import emulator_of, read_json, read_object, reply
+from botcity_maestro_emulator.routes.machines import find_runner
+from botcity_maestro_emulator.schemas import optional_str, required_str
+from botcity_maestro_emulator.service import Emulator
+from botcity_maestro_emulator.timefmt import iso, now
+
+router = APIRouter(prefix="/_emulator", dependencies=[Depends(admin_only)])
+LOG_LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
+
+
+@router.post("/automations")
+async def seed_automation(request: Request) -> Response:
+    """Create or replace an automation ``{label, name?, description?, parameters?}``."""
+    return reply(register_automation(emulator_of(request), await read_json(request), now()))
+
+
+@router.post("/runners")
+async def seed_runner(request: Request) -> Response:
+    """Create or replace a runner ``{machineId, name?, isOnline?, type?, version?}`` (online by default)."""
+    emulator = emulator_of(request)
+    body = await read_object(request)
+    machine_id = required_str(body, "machineId")
+    fields: dict[str, Any] = {key: optional_str(body, key) for key in ("name", "type", "version")}
+    online = body.get("isOnline", True)
+    if not isinstance(online, bool):
+        raise bad_request("isOnline", f"must be a boolean, got {online!r}")
+    at = now()
+    record = runner_record(
+        machine_id, {**fields, "isOnline": online}, organization=emulator.config.login, at=at
+    )
+    previous = emulator.store.get("runner", machine_id)
+    if previous is not None:
+        # Replacing keeps the runner's age, as re-registering a machine would.
+        record["dateCreation"] = previous["dateCreation"]
+    return reply(emulator.store.put("runner", machine_id, record))
+
+
+@router.post("/runners/{machineId}/online")
+async def runner_online(machineId: str, request: Request) -> Response:
+    """Mark a runner online (it has just connected), or 404."""
+    return reply(_set_online(emulator_of(request), machineId, True))
+
+
+@router.post("/runners/{machineId}/offline")
+async def runner_offline(machineId: str, request: Request) -> Response:
+    """Mark a runner offline, or 404. The emulator's own runner still picks tasks up while offline."""
+    return reply(_set_online(emulator_of(request), machineId, False))
+
+
+def _set_online(emulator: Emulator, machine_id: str, online: bool) -> dict[str, Any]:
+    runner = dict(find_runner(emulator, machine_id))
+    runner["isOnline"] = online
+    if online:
+        runner["dateLastConnection"] = iso(now())
+    return emulator.store.put("runner", machine_id, runner)
+
+
+@router.post("/runners/{machineId}/log")
+async def append_runner_log(machineId: str, request: Request) -> Response:
+    """Append a line ``{message, level?}`` (level INFO by default) to a runner's log; return the line."""
+    emulator = emulator_of(request)
+    find_runner(emulator, machineId)
+    body = await read_object(request)
+    message = required_str(body, "message")
+    level = (optional_str(body, "level") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise bad_request("level", f"must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    line_id = new_id()
+    line = {
+        "id": line_id,
+        "machineId": machineId,
+        "dateCreation": iso(now()),
+        "level": level,
+        "message": message,
+    }
+    return reply(emulator.store.put("runner_log", line_id, line))
