@@ -54,7 +54,7 @@ INTERNAL = {
         "UnverifiedResponse",
         "utc_if_naive",
     },
-    "_paging": {"MAX_PAGES", "async_pages", "next_page", "pages"},
+    "_paging": {"MAX_PAGES", "async_kept", "async_pages", "kept", "next_page", "pages"},
     # The namespace classes are reached as attributes of a client, never built by hand.
     "_resources": set(importlib.import_module("botcity_provider.client._resources").__all__),
     "_routes": {"ROUTES", "Route", "route"},

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from ._core import Call
 from ._models import Page
 
-__all__ = ["MAX_PAGES", "async_pages", "next_page", "pages"]
+__all__ = ["MAX_PAGES", "async_kept", "async_pages", "kept", "next_page", "pages"]
 
 T = TypeVar("T", bound=BaseModel)
 MAX_PAGES = 100_000
@@ -70,3 +70,14 @@ def async_pages(run: Callable[[Call[Page[T]]], Awaitable[Page[T]]], make: MakePa
             index = following or 0
 
     return items()
+
+
+def kept(items: Iterator[T], keep: Callable[[T], bool]) -> Iterator[T]:
+    """The items ``keep`` accepts, lazily: a listing filtered item by item, never page by page (a page
+    left empty by the filter would end the listing)."""
+    return (item for item in items if keep(item))
+
+
+def async_kept(items: AsyncIterator[T], keep: Callable[[T], bool]) -> AsyncIterator[T]:
+    """:func:`kept` for the asyncio client."""
+    return (item async for item in items if keep(item))

@@ -5,30 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
-from botcity_provider.client import _endpoints as api
 from botcity_provider.client import checks as check
-from botcity_provider.client._endpoints import artifacts as listing
+from botcity_provider.client._endpoints import artifacts as api
 from botcity_provider.client._flows import artifacts as flows
 from botcity_provider.client._models import Artifact, Page
+from botcity_provider.client._paging import async_kept, kept
 
 from ._base import AsyncResource, Resource
 
-__all__ = ["Artifacts", "AsyncArtifacts", "async_kept", "kept"]
-
-T = TypeVar("T")
-
-
-def kept(items: Iterator[T], keep: Callable[[T], bool]) -> Iterator[T]:
-    """The items ``keep`` accepts, lazily: a listing filtered item by item, never page by page (a page
-    left empty by the filter would end the listing)."""
-    return (item for item in items if keep(item))
-
-
-def async_kept(items: AsyncIterator[T], keep: Callable[[T], bool]) -> AsyncIterator[T]:
-    """:func:`kept` for the asyncio client."""
-    return (item async for item in items if keep(item))
+__all__ = ["Artifacts", "AsyncArtifacts"]
 
 
 def _of_task(task_id: int | str | None) -> Callable[[Artifact], bool]:
@@ -56,7 +42,7 @@ class Artifacts(Resource):
     def iter(self, *, task_id: int | str | None = None, days: int = 7, size: int = 100) -> Iterator[Artifact]:
         """Every artifact of the last ``days`` (one task's with ``task_id``), newest first, page by page."""
         return kept(
-            self._client._iterate(partial(listing.artifact_pages, task_id=task_id, days=days, size=size)),
+            self._client._iterate(partial(api.artifact_pages, task_id=task_id, days=days, size=size)),
             _of_task(task_id),
         )
 
@@ -87,7 +73,7 @@ class AsyncArtifacts(AsyncResource):
     ) -> AsyncIterator[Artifact]:
         """Every artifact of the last ``days`` (one task's with ``task_id``), newest first, page by page."""
         return async_kept(
-            self._client._iterate(partial(listing.artifact_pages, task_id=task_id, days=days, size=size)),
+            self._client._iterate(partial(api.artifact_pages, task_id=task_id, days=days, size=size)),
             _of_task(task_id),
         )
 

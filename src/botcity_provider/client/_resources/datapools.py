@@ -25,9 +25,9 @@ from botcity_provider.client._models.datapools import (
     DatapoolSummary,
     EntryState,
 )
+from botcity_provider.client._paging import async_kept, kept
 
 from ._base import AsyncResource, Resource
-from .artifacts import async_kept, kept
 
 __all__ = ["AsyncDatapools", "Datapools"]
 
