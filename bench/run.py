@@ -62,6 +62,12 @@ PLAN: list[tuple[str, str, list[str], list[str]]] = [
         ["--small-mib", "16", "--big-mib", "64", "--log-small-mib", "2", "--log-big-mib", "8"],
     ),
     (
+        "datapool_push",
+        "12. Pushing items into a datapool",
+        [],
+        ["--items", "10000", "--sdk-items", "2000", "--rate-limited-items", "2000"],
+    ),
+    (
         "cluster",
         "10. On a Celery deployment",
         [],

@@ -146,11 +146,13 @@ VERSION_SENSITIVE = (
     "tests/test_no_retry.py",
     "tests/hooks/",
     "tests/triggers/test_maestro_trigger.py",
+    "tests/triggers/test_datapool_trigger.py",
     "tests/sensors/",
     "tests/operators/",
     "tests/dags/test_outcomes.py",
     "tests/dags/test_durability.py",
     "tests/dags/test_mapping.py",
+    "tests/dags/test_datapools.py",
 )
 
 

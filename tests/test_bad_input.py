@@ -44,6 +44,8 @@ PARSED = "when the DAG is parsed"
 CREATE = "`MaestroCreateTaskOperator` in a DAG run"
 UPLOAD = "`MaestroUploadArtifactOperator` in a DAG run"
 SENSOR = "`MaestroTaskSensor` in a DAG run"
+PUSH = "`MaestroDatapoolPushOperator` in a DAG run"
+POOL_SENSOR = "`MaestroDatapoolSensor` in a DAG run"
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,84 @@ TABLE: list[BadInput] = [
         'Getting task 987654 failed: GET /api/v2/task/987654 returned 404: "task 987654 not found". Check '
         "the Maestro task id",
         "unknown_task_id",
+    ),
+    BadInput(
+        "items that are neither a list nor a file",
+        PUSH,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: items: give a list of items, or the path of a JSON Lines "
+        "or CSV file, not int",
+        "items_not_a_list",
+    ),
+    BadInput(
+        "two items with the same key_field value",
+        PUSH,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: items: item 1 has the same 'order' as item 0 ('1'): each "
+        "item needs a key of its own",
+        "items_same_key",
+    ),
+    BadInput(
+        "an item without its key_field",
+        PUSH,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: items: item 1 has no usable 'order' (key_field)",
+        "items_without_key",
+    ),
+    BadInput(
+        "an item that has the push's own key field",
+        PUSH,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: items: item 0 has a field 'airflow_key', where the push "
+        "keeps each item's key; rename it, or choose another idempotency_field",
+        "items_with_the_push_key",
+    ),
+    BadInput(
+        "an items file whose name tells no format",
+        PUSH,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: items: cannot tell the format of "
+        "/nonexistent/botcity-bad-input/orders.txt from its name (.jsonl, .ndjson or .csv); say it with "
+        "items_format='jsonl' or 'csv'",
+        "items_file_of_no_format",
+    ),
+    BadInput(
+        "an items file that does not exist",
+        PUSH,
+        "AirflowFailException",
+        "Invalid argument for BotCity Maestro: items: /nonexistent/botcity-bad-input/orders.jsonl does not "
+        "exist",
+        "items_file_missing",
+    ),
+    BadInput(
+        "an unknown datapool",
+        PUSH,
+        "AirflowFailException",
+        "Pushing an item to datapool 'no-such-pool' failed: POST /api/v2/datapool/no-such-pool/push "
+        "returned 404: \"datapool 'no-such-pool' not found\". Check the datapool label",
+        "push_unknown_pool",
+    ),
+    BadInput(
+        "an unknown datapool",
+        POOL_SENSOR,
+        "AirflowFailException",
+        "Reading the summary of datapool 'no-such-pool' failed: GET /api/v2/datapool/no-such-pool/summary "
+        "returned 404: \"datapool 'no-such-pool' not found\". Check the datapool label",
+        "sensor_unknown_pool",
+    ),
+    BadInput(
+        "a max_error_ratio above 1",
+        f"`MaestroDatapoolPushOperator` {PARSED}",
+        "ValueError",
+        "max_error_ratio: must be a share between 0 and 1, got 1.5",
+        "MaestroDatapoolPushOperator(task_id='t', datapool='p', items=[], max_error_ratio=1.5)",
+    ),
+    BadInput(
+        "returns='failed_items' without waiting",
+        f"`MaestroDatapoolPushOperator` {PARSED}",
+        "ValueError",
+        "returns='failed_items' needs wait_for_completion=True: only a wait knows the outcomes",
+        "MaestroDatapoolPushOperator(task_id='t', datapool='p', items=[], returns='failed_items')",
     ),
     BadInput(
         "a poll interval of 0",
@@ -339,7 +419,14 @@ def test_in_a_dag_each_bad_input_fails_its_task_with_the_catalogued_error(
     # Nothing was created or changed: bad arguments are refused before any request that could.
     assert emulator_state.tasks() == []
     sent = set(emulator_state.stats()["requests"])
-    assert sent <= {"POST /api/v2/workspace/login", "GET /api/v2/task/{taskId}"}, sent
+    # The reads of an unknown task and pool, and the push to a pool that does not exist.
+    allowed = {
+        "POST /api/v2/workspace/login",
+        "GET /api/v2/task/{taskId}",
+        "GET /api/v2/datapool/{label}/summary",
+        "POST /api/v2/datapool/{label}/push",
+    }
+    assert sent <= allowed, sent
 
 
 # --- when the DAG is parsed ---------------------------------------------------------------------------
@@ -347,6 +434,7 @@ def test_in_a_dag_each_bad_input_fails_its_task_with_the_catalogued_error(
 PARSED_DAG = """
 from datetime import datetime
 from airflow.providers.common.compat.sdk import DAG
+from botcity_provider.operators.datapool import MaestroDatapoolPushOperator
 from botcity_provider.operators.maestro import MaestroCreateTaskOperator
 from botcity_provider.sensors.maestro import MaestroTaskSensor
 

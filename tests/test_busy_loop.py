@@ -18,8 +18,11 @@ import pytest
 
 from botcity_provider._intervals import MIN_POLL_INTERVAL_SECONDS
 from botcity_provider.client import MaestroClient
+from botcity_provider.operators.datapool import MaestroDatapoolPushOperator
 from botcity_provider.operators.maestro import MaestroCreateTaskOperator, MaestroRestartTaskOperator
+from botcity_provider.sensors.datapool import MaestroDatapoolSensor
 from botcity_provider.sensors.maestro import MaestroTaskSensor
+from botcity_provider.triggers.datapool import MaestroDatapoolTrigger
 from botcity_provider.triggers.maestro import MaestroTaskTrigger
 
 TOO_SHORT = [0, 0.0, 0.5, timedelta(0), timedelta(milliseconds=200), -1]
@@ -33,13 +36,25 @@ def _restart(**kwargs: Any) -> Any:
     return MaestroRestartTaskOperator(task_id="restart", maestro_task_id=1, **kwargs)
 
 
+def _push(**kwargs: Any) -> Any:
+    return MaestroDatapoolPushOperator(
+        task_id="push", datapool="orders", items=[], wait_for_completion=True, **kwargs
+    )
+
+
 def _sensor(mode: str, deferrable: bool, **kwargs: Any) -> Any:
     return MaestroTaskSensor(task_id="wait", maestro_task_id=1, mode=mode, deferrable=deferrable, **kwargs)
 
 
+def _pool_sensor(mode: str, deferrable: bool, **kwargs: Any) -> Any:
+    return MaestroDatapoolSensor(
+        task_id="wait", datapool="orders", mode=mode, deferrable=deferrable, **kwargs
+    )
+
+
 @pytest.mark.parametrize("value", TOO_SHORT, ids=repr)
 @pytest.mark.parametrize("deferrable", [True, False])
-@pytest.mark.parametrize("make", [_create, _restart], ids=["create", "restart"])
+@pytest.mark.parametrize("make", [_create, _restart, _push], ids=["create", "restart", "push"])
 def test_operators_refuse_a_poll_interval_below_the_floor(make: Any, deferrable: bool, value: Any) -> None:
     with pytest.raises(ValueError, match=r"^poll_interval must be at least 1 second") as caught:
         make(poll_interval=value, deferrable=deferrable)
@@ -50,12 +65,13 @@ def test_operators_refuse_a_poll_interval_below_the_floor(make: Any, deferrable:
 @pytest.mark.parametrize(
     ("mode", "deferrable"), [("poke", False), ("reschedule", False), ("poke", True)], ids=str
 )
-def test_the_sensor_refuses_a_poke_interval_below_the_floor_in_every_mode(
-    mode: str, deferrable: bool, value: Any
+@pytest.mark.parametrize("sensor", [_sensor, _pool_sensor], ids=["task", "datapool"])
+def test_the_sensors_refuse_a_poke_interval_below_the_floor_in_every_mode(
+    sensor: Any, mode: str, deferrable: bool, value: Any
 ) -> None:
     # Ours looks before Airflow's sensor base, whose words (and exception class) differ between versions.
     with pytest.raises(ValueError, match=r"^poke_interval must be at least 1 s"):
-        _sensor(mode, deferrable, poke_interval=value)
+        sensor(mode, deferrable, poke_interval=value)
 
 
 @pytest.mark.parametrize(
@@ -63,9 +79,11 @@ def test_the_sensor_refuses_a_poke_interval_below_the_floor_in_every_mode(
     [
         (_create, "poll_interval"),
         (_restart, "poll_interval"),
+        (_push, "poll_interval"),
         (lambda: _sensor("poke", True), "poke_interval"),
+        (lambda: _pool_sensor("reschedule", False), "poke_interval"),
     ],
-    ids=["create", "restart", "sensor"],
+    ids=["create", "restart", "push", "sensor", "datapool-sensor"],
 )
 def test_an_interval_from_default_args_meets_the_same_floor(make: Any, field: str) -> None:
     from datetime import datetime
@@ -114,6 +132,10 @@ def test_the_trigger_raises_what_it_is_given_to_the_floor(
     assert trigger.poll_interval_seconds == MIN_POLL_INTERVAL_SECONDS
     assert trigger.serialize()[1]["poll_interval_seconds"] == MIN_POLL_INTERVAL_SECONDS
     assert any("below the floor" in record.getMessage() for record in caplog.records)
+    pool = MaestroDatapoolTrigger(
+        maestro_conn_id="botcity_maestro_default", datapool="orders", poll_interval_seconds=value
+    )
+    assert pool.serialize()[1]["poll_interval_seconds"] == MIN_POLL_INTERVAL_SECONDS
 
 
 def _stuck_task(handle: Any) -> int:

@@ -43,6 +43,8 @@ def baseline() -> set[str]:
     [
         "botcity_provider.operators.maestro",
         "botcity_provider.sensors.maestro",
+        "botcity_provider.operators.datapool",
+        "botcity_provider.sensors.datapool",
         "botcity_provider.links.maestro",
     ],
 )

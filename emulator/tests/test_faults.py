@@ -20,6 +20,8 @@ VERSION = "/api/v2/maestro/version"
 VERSION_ROUTE = f"GET {VERSION}"
 TASK = "/api/v2/task/7"
 CREATE_ROUTE = "POST /api/v2/task"
+PUSH = "/api/v2/datapool/orders/push"
+PUSH_ROUTE = "POST /api/v2/datapool/{label}/push"
 BROKEN_REQUESTS = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 BROKEN_HTTPX = (httpx.RemoteProtocolError, httpx.ReadError)
 
@@ -295,6 +297,7 @@ def test_profile_is_merged_and_returned_whole(emulator: EmulatorHandle) -> None:
         "latency_seconds",
         "drop_rate",
         "lost_create_rate",
+        "lost_push_rate",
         "token_lifetime_seconds",
         "seed",
         "max_faults_in_a_row",
@@ -321,6 +324,10 @@ def test_profile_is_merged_and_returned_whole(emulator: EmulatorHandle) -> None:
         {"max_faults_in_a_row": True},
         {"max_faults_in_a_row": 1.5},
         {"max_faults_in_a_row": "2"},
+        {"lost_push_rate": 1.5},
+        {"script": [{"match": "*", "skip": -1}]},
+        {"script": [{"match": "*", "skip": True}]},
+        {"script": [{"match": "*", "action": "stall"}]},
     ],
 )
 def test_invalid_profiles_are_refused(emulator: EmulatorHandle, profile: dict[str, object]) -> None:
@@ -357,5 +364,113 @@ async def test_drop_in_process_raises_a_connection_error() -> None:
             with pytest.raises(ConnectionResetError):
                 await client.post("/api/v2/task", json={"activityLabel": "demo"}, headers={"token": token})
         assert len(app.emulator.store.tasks) == 1
+    finally:
+        app.emulator.close()
+
+
+def _stored(api: Api) -> int:
+    count: int = api.get("/api/v2/datapool/orders/view").json()["totalElements"]
+    return count
+
+
+@pytest.fixture
+def pool(api: Api) -> Api:
+    """A logged-in client and an empty datapool ``orders``."""
+    assert api.post("/api/v2/datapool", json={"label": "orders"}).ok
+    return api
+
+
+def test_lost_push_stores_the_entry_but_the_client_gets_no_response(
+    pool: Api, emulator: EmulatorHandle
+) -> None:
+    emulator.set_faults(lost_push_rate=1.0)
+    assert pool.create_task()["activityLabel"] == "demo"  # a lost push is no lost create
+    with pytest.raises(BROKEN_REQUESTS):
+        pool.post(PUSH, json={"values": {"order": "A-1"}})
+    emulator.clear_faults()
+    (entry,) = pool.get("/api/v2/datapool/orders/view").json()["content"]
+    assert entry["values"] == {"order": "A-1"} and entry["state"] == "PENDING"
+    faults = emulator.stats()["faults"]
+    assert (faults["lost_push"], faults["lost_create"]) == (1, 0)
+
+
+def test_the_lost_push_rate_is_a_flag_and_cleared_with_the_others(emulator: EmulatorHandle) -> None:
+    config = config_from_args(build_parser().parse_args(["--lost-push-rate", "0.25"]))
+    assert config.faults["lost_push_rate"] == 0.25
+    emulator.set_faults(lost_push_rate=0.5)
+    emulator.clear_faults()
+    assert emulator.set_faults()["lost_push_rate"] == 0
+
+
+def test_skip_lets_that_many_matching_requests_through_first(pool: Api, emulator: EmulatorHandle) -> None:
+    profile = emulator.set_faults(script=[{"match": PUSH_ROUTE, "action": "lost", "skip": 50}])
+    assert profile["script"] == [{**profile["script"][0], "skip": 50, "count": 1}]
+    session = requests.Session()
+    session.headers.update({"token": pool.token or ""})
+    for n in range(50):
+        assert session.post(pool.emulator.url + PUSH, json={"values": {"n": n}}, timeout=10).ok
+        assert pool.get(VERSION).ok  # other routes do not use up the skips
+    with pytest.raises(BROKEN_REQUESTS):
+        session.post(pool.emulator.url + PUSH, json={"values": {"n": 50}}, timeout=10)
+    assert pool.post(PUSH, json={"values": {"n": 51}}).ok
+    assert _stored(pool) == 52  # the lost push was processed: only its answer went missing
+    assert emulator.stats()["faults"]["lost_push"] == 1 and emulator.set_faults()["script"] == []
+
+
+def test_a_skipping_entry_leaves_the_request_to_the_entries_after_it(
+    anon: Api, emulator: EmulatorHandle
+) -> None:
+    emulator.set_faults(
+        script=[
+            {"match": "*", "action": "status", "status": 503, "skip": 1},
+            {"match": VERSION_ROUTE, "action": "status", "status": 502},
+        ]
+    )
+    assert [anon.get(VERSION).status_code for _ in range(3)] == [502, 503, 200]
+
+
+def test_a_stalled_push_is_held_then_cut_and_never_stored(pool: Api, emulator: EmulatorHandle) -> None:
+    emulator.set_faults(script=[{"match": PUSH_ROUTE, "action": "stall", "seconds": 0.3}])
+    started = time.monotonic()
+    with pytest.raises(BROKEN_REQUESTS):
+        pool.post(PUSH, json={"values": {"order": "A-1"}})
+    assert time.monotonic() - started >= 0.3
+    assert _stored(pool) == 0
+    assert emulator.stats()["faults"]["stall"] == 1
+
+
+def test_a_push_given_up_during_a_stall_never_lands(pool: Api, emulator: EmulatorHandle) -> None:
+    emulator.set_faults(script=[{"match": PUSH_ROUTE, "action": "stall", "seconds": 120}])
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        pool.post(PUSH, json={"values": {"order": "A-1"}}, timeout=0.3)
+    assert _stored(pool) == 0  # other requests are served meanwhile
+    assert pool.post(PUSH, json={"values": {"order": "A-2"}}).ok
+    assert [e["values"] for e in pool.get("/api/v2/datapool/orders/view").json()["content"]] == [
+        {"order": "A-2"}
+    ]
+
+
+async def test_a_stall_ends_as_soon_as_the_client_disconnects() -> None:
+    """An hour's stall returns at the disconnect (the suite's timeout would catch a wait), writing nothing."""
+    from botcity_maestro_emulator import EmulatorConfig, create_app
+
+    script = [{"match": PUSH_ROUTE, "action": "stall", "seconds": 3600}]
+    app = create_app(EmulatorConfig(faults={"script": script}))
+    body = b'{"values": {"order": "A-1"}}'
+    incoming = [{"type": "http.request", "body": body, "more_body": False}, {"type": "http.disconnect"}]
+    sent: list[object] = []
+
+    async def receive() -> dict[str, object]:
+        return incoming.pop(0)
+
+    async def send(message: object) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    scope = {"type": "http", "method": "POST", "path": PUSH, "headers": headers, "query_string": b""}
+    try:
+        await app(scope, receive, send)
+        assert sent == [] and incoming == []
+        assert app.emulator.store.objects["entry"] == {} and app.emulator.stats.faults["stall"] == 1
     finally:
         app.emulator.close()

@@ -376,6 +376,7 @@ def test_index_lists_automations_runners_and_datapools_as_the_api_does(
             "Processing": str(summary["countProcessing"]),
             "Done": str(summary["countDone"]),
             "Error": str(summary["countError"]),
+            "Consumer": "-",
         }
     ]
     assert (summary["countPending"], summary["countDone"]) == (2, 1)

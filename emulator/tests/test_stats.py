@@ -21,8 +21,20 @@ STATS_KEYS = {
     "faults",
     "artifacts",
     "bytes_uploaded",
+    "datapools",
 }
-FAULT_KEYS = {"error", "rate_limit", "drop", "lost_create", "expired_token", "delay", "empty", "html"}
+FAULT_KEYS = {
+    "error",
+    "rate_limit",
+    "drop",
+    "lost_create",
+    "expired_token",
+    "delay",
+    "empty",
+    "html",
+    "lost_push",
+    "stall",
+}
 
 
 def test_fresh_stats_have_exactly_the_documented_keys(emulator: EmulatorHandle) -> None:
@@ -31,6 +43,7 @@ def test_fresh_stats_have_exactly_the_documented_keys(emulator: EmulatorHandle) 
     assert set(stats["faults"]) == FAULT_KEYS and not any(stats["faults"].values())
     assert stats["tasks_by_state"] == {"START": 0, "RUNNING": 0, "FINISHED": 0, "CANCELED": 0}
     assert (stats["requests"], stats["requests_total"], stats["responses"]) == ({}, 0, {})
+    assert stats["datapools"] == {}
 
 
 def test_counts_follow_the_traffic(api: Api, emulator: EmulatorHandle) -> None:

@@ -33,11 +33,20 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
-__all__ = ["MaestroWaitMixin", "backstop", "checked_task_id", "default_deferrable", "wait_for_task"]
+__all__ = [
+    "MaestroWaitMixin",
+    "backstop",
+    "checked_task_id",
+    "deadline_at",
+    "default_deferrable",
+    "wait_for_task",
+]
 
 # Airflow's own limit on a deferral comes this long after our deadline: ours fires first, and the task is
 # stopped on the way out; Airflow's is only a backstop (a triggerer that died, say).
 BACKSTOP_SECONDS = 60.0
+# Our own deadline must fire before Airflow's execution_timeout: then the task is stopped on the way out.
+DEADLINE_MARGIN_SECONDS = 30.0
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,19 @@ def backstop(deadline_at: float | None) -> timedelta | None:
     if deadline_at is None:
         return None
     return timedelta(seconds=deadline_at - time.time() + BACKSTOP_SECONDS)
+
+
+def deadline_at(timeout: float | None, execution_timeout: timedelta | None, context: Context) -> float | None:
+    """The earliest of a wait's ``timeout`` (seconds from now) and, a margin before it, Airflow's
+    ``execution_timeout`` of the running try, as epoch seconds; None if neither is set."""
+    candidates = []
+    if timeout is not None:
+        candidates.append(time.time() + timeout)
+    started = getattr(context.get("ti"), "start_date", None)
+    if execution_timeout is not None and started is not None:
+        limit = execution_timeout.total_seconds()
+        candidates.append(started.timestamp() + limit - min(DEADLINE_MARGIN_SECONDS, limit / 10))
+    return min(candidates) if candidates else None
 
 
 def checked_task_id(value: object) -> int:

@@ -87,15 +87,29 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["service"],
             }
         ],
-        "hooks": [{"integration-name": "BotCity Maestro", "python-modules": [f"{PACKAGE}.hooks.maestro"]}],
+        "hooks": [
+            {
+                "integration-name": "BotCity Maestro",
+                "python-modules": [f"{PACKAGE}.hooks.maestro"],
+            }
+        ],
         "operators": [
-            {"integration-name": "BotCity Maestro", "python-modules": [f"{PACKAGE}.operators.maestro"]}
+            {
+                "integration-name": "BotCity Maestro",
+                "python-modules": [f"{PACKAGE}.operators.maestro", f"{PACKAGE}.operators.datapool"],
+            }
         ],
         "sensors": [
-            {"integration-name": "BotCity Maestro", "python-modules": [f"{PACKAGE}.sensors.maestro"]}
+            {
+                "integration-name": "BotCity Maestro",
+                "python-modules": [f"{PACKAGE}.sensors.maestro", f"{PACKAGE}.sensors.datapool"],
+            }
         ],
         "triggers": [
-            {"integration-name": "BotCity Maestro", "python-modules": [f"{PACKAGE}.triggers.maestro"]}
+            {
+                "integration-name": "BotCity Maestro",
+                "python-modules": [f"{PACKAGE}.triggers.maestro", f"{PACKAGE}.triggers.datapool"],
+            }
         ],
         "connection-types": [
             {

@@ -409,6 +409,51 @@ def test_marking_a_deferred_task_failed_stops_its_bot(
     )
 
 
+PUSH_ROUTE = "POST /api/v2/datapool/{label}/push"
+
+
+def test_a_worker_killed_mid_push_costs_the_retry_only_the_missing_items(
+    cluster: Any, airflow: Airflow, maestro: Maestro, report: dict
+) -> None:
+    from botcity_provider.client import MaestroClient
+
+    maestro.faults(NO_FAULTS)
+    with MaestroClient(maestro.url, maestro.login, maestro.key) as client:
+        client.datapools.create("cluster-orders")
+    pushed = maestro.admin("GET", "stats")["requests"].get(PUSH_ROUTE, 0)
+    # The 101st push and every later one hang until their worker dies, and never land.
+    stall = {"match": PUSH_ROUTE, "action": "stall", "skip": 100, "count": 100000, "seconds": 900}
+    maestro.faults({"script": [stall]})
+    run_id = airflow.trigger("cluster_datapool", {"pool": "cluster-orders"})
+    RUNS.append(("cluster_datapool", run_id))
+
+    def hanging() -> bool:
+        return maestro.admin("GET", "stats")["requests"].get(PUSH_ROUTE, 0) - pushed >= 101
+
+    wait_for("the 101st push to hang", hanging, 600, every=0.5)
+    killed = cluster.kill_service("worker-1") + cluster.kill_service("worker-2")
+    maestro.faults({"script": []})
+    with MaestroClient(maestro.url, maestro.login, maestro.key) as client:
+        landed = len(list(client.datapools.iter_entries("cluster-orders", size=1000)))
+    before_retry = maestro.admin("GET", "stats")["requests"].get(PUSH_ROUTE, 0)
+    cluster.start_service("worker-1")
+    cluster.start_service("worker-2")
+    assert airflow.wait_run("cluster_datapool", run_id, 900) == "success"
+    (ti,) = airflow.task_instances("cluster_datapool", run_id)
+    retry_pushes = maestro.admin("GET", "stats")["requests"].get(PUSH_ROUTE, 0) - before_retry
+    with MaestroClient(maestro.url, maestro.login, maestro.key) as client:
+        orders = Counter(
+            e.values["order"] for e in client.datapools.iter_entries("cluster-orders", size=1000)
+        )
+    assert landed == 100 and ti["try_number"] >= 2
+    assert retry_pushes == 300 - landed, f"the retry pushed {retry_pushes}, not the {300 - landed} missing"
+    assert len(orders) == 300 and set(orders.values()) == {1}, "an item is missing or was pushed twice"
+    report["worker SIGKILL mid-push"] = (
+        f"{len(killed)} processes killed after {landed} of 300 pushes landed; try {ti['try_number']} "
+        f"pushed {retry_pushes}; 300 items in the pool, each once"
+    )
+
+
 def test_every_maestro_task_of_the_session_ended_once(maestro: Maestro, report: dict) -> None:
     maestro.faults(NO_FAULTS)
     tasks = maestro.tasks()

@@ -17,11 +17,15 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG
 
+from botcity_provider.operators.datapool import MaestroDatapoolPushOperator
 from botcity_provider.operators.maestro import MaestroCreateTaskOperator, MaestroUploadArtifactOperator
+from botcity_provider.sensors.datapool import MaestroDatapoolSensor
 from botcity_provider.sensors.maestro import MaestroTaskSensor
 
 CONN = "maestro_bad_input"
 MISSING_FILE = "/nonexistent/botcity-bad-input/orders.csv"
+MISSING_ITEMS = "/nonexistent/botcity-bad-input/orders.jsonl"
+UNKNOWN_POOL = "no-such-pool"
 UNKNOWN_TASK_ID = 987654
 
 
@@ -81,5 +85,24 @@ with DAG(
         timeout=30,
         mode="poke",
         deferrable=False,
+        maestro_conn_id=CONN,
+    )
+    pushes: dict[str, dict[str, Any]] = {
+        "items_not_a_list": {"items": 42},
+        "items_same_key": {"items": [{"order": 1}, {"order": 1}], "key_field": "order"},
+        "items_without_key": {"items": [{"order": 1}, {"n": 2}], "key_field": "order"},
+        "items_with_the_push_key": {"items": [{"order": 1, "airflow_key": "mine"}]},
+        "items_file_of_no_format": {"items": "/nonexistent/botcity-bad-input/orders.txt"},
+        "items_file_missing": {"items": MISSING_ITEMS},
+        "push_unknown_pool": {"items": [{"order": 1}], "datapool": UNKNOWN_POOL},
+    }
+    for name, arguments in pushes.items():
+        MaestroDatapoolPushOperator(task_id=name, **{"datapool": "orders", **arguments}, maestro_conn_id=CONN)
+    MaestroDatapoolSensor(
+        task_id="sensor_unknown_pool",
+        datapool=UNKNOWN_POOL,
+        poke_interval=1,
+        timeout=30,
+        mode="poke",
         maestro_conn_id=CONN,
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG, task
 
+from botcity_provider.operators.datapool import MaestroDatapoolPushOperator
 from botcity_provider.operators.maestro import MaestroCreateTaskOperator
 
 
@@ -55,3 +56,22 @@ for deferrable in (True, False):
         MaestroCreateTaskOperator.partial(
             task_id="run_bot", deferrable=deferrable, poll_interval=2
         ).expand_kwargs(bots())
+
+# Items pushed into a datapool, two at a time, with retries: a worker killed mid-push must cost the retry
+# only the items that did not land.
+with DAG(
+    dag_id="cluster_datapool",
+    start_date=datetime(2026, 1, 1),
+    schedule=None,
+    catchup=False,
+    default_args={"retries": 3, "retry_delay": timedelta(seconds=2)},
+    render_template_as_native_obj=True,
+    tags=["cluster-test"],
+):
+    MaestroDatapoolPushOperator(
+        task_id="push",
+        datapool="{{ dag_run.conf['pool'] }}",
+        items=[{"order": n} for n in range(300)],
+        key_field="order",
+        max_concurrency=2,
+    )

@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,7 @@ def test_every_example_has_a_test() -> None:
         "maestro_cancel",
         "maestro_restart",
         "maestro_mapped",
+        "maestro_datapool",
     }
     assert {path.stem for path in EXAMPLES.glob("maestro_*.py")} == tested
 
@@ -159,3 +162,33 @@ def test_mapped(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
     with MaestroClient(maestro_conn.url, maestro_conn.login, maestro_conn.key) as client:
         keys = {client.tasks.get(task["id"]).parameters["_idempotency_key"].split("|")[4] for task in tasks}
     assert keys == {str(index) for index in range(50)}, "one Maestro task per map index"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_datapool(maestro_conn, airflow_db, client: MaestroClient, mode: str, tmp_path: Path) -> None:
+    client.datapools.create("invoices", default_automation="invoice-entry-bot")
+    maestro_conn.set_consumer(
+        "invoices", rate=200, error_ratio=0.1, error_message="invoice {invoice}: rejected"
+    )
+    log = dags_test(maestro_conn, "maestro_datapool", mode, tmp_path)
+    entries = list(client.datapools.iter_entries("invoices", size=500))
+    first = [e for e in entries if "/push_invoices/" in e.values["airflow_key"]]
+    again = [e for e in entries if "/retry_failed/" in e.values["airflow_key"]]
+    assert len(first) + len(again) == len(entries)
+    invoices = Counter(e.values["invoice"] for e in first)
+    assert sorted(invoices) == [f"INV-{n:05d}" for n in range(1, 201)] and set(invoices.values()) == {1}
+    assert all(e.values["airflow_key"].endswith(f"#{e.values['invoice']}") for e in entries)
+    failed = {e.values["invoice"]: e.message for e in first if e.state == "ERROR"}
+    assert len(failed) == 20, Counter(e.state for e in first)
+    assert {e.state for e in first} == {"DONE", "ERROR"}
+    assert all(message == f"invoice {invoice}: rejected" for invoice, message in failed.items())
+    # The retry pushed exactly the failed invoices again, first in line: two items each, the others one.
+    assert sorted(e.values["invoice"] for e in again) == sorted(failed)
+    assert {e.priority for e in again} == {10}
+    per_invoice = Counter(e.values["invoice"] for e in entries)
+    assert {invoice: per_invoice[invoice] for invoice in failed} == dict.fromkeys(failed, 2)
+    assert sum(per_invoice.values()) == 220
+    # One mapped instance per failed invoice, each with the bot's own message.
+    tickets = re.findall(r"Ticket opened for invoice (INV-\d{5}): invoice (INV-\d{5}): rejected", log)
+    assert sorted(tickets) == sorted((invoice, invoice) for invoice in failed)
+    assert ("Waiting for the bots in the triggerer" in log) is (mode == "deferred")

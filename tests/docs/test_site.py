@@ -18,6 +18,37 @@ EXAMPLES = {
     "howto/restart-task.html": ["maestro_restart.py"],
     "howto/upload-artifact.html": ["maestro_upload_then_run.py"],
     "howto/sensor.html": ["maestro_sensor.py"],
+    "howto/datapools.html": ["maestro_datapool.py"],
+}
+# What a reader of the datapool how-to must find there: each section, by its heading, and the words that
+# carry its promise (the item key's shape, what a retry costs, why pending items are canceled).
+DATAPOOL_SECTIONS = {
+    "Where the items come from": ["JSON Lines", "CSV", "ObjectStoragePath", "s3://"],
+    "key_field: the name of each item": ["key_field"],
+    "Each item once": [
+        '"<dag_id>/<run_id>/<task_id>/<map_index>#<key>"',
+        "TEXT",
+        "ceil(items in the pool / 500)",
+    ],
+    "Waiting for the bots": [
+        "one summary request per pool per poll cycle",
+        "listed only when items finished",
+    ],
+    "What the task returns: entry_ids, outcomes, failed_items": [
+        "entry_ids",
+        "outcomes",
+        "failed_items",
+        ".expand()",
+    ],
+    "max_error_ratio": ["max_error_ratio"],
+    "When Airflow gives up: kills and timeouts": [
+        "CANCELED",
+        "cancel rather than delete",
+        "canceled by Airflow: the timeout passed",
+    ],
+    "start_consumer: starting a bot": ["start_consumer"],
+    "Waiting for a pool: the sensor": ["MaestroDatapoolSensor", "reschedule", "deferrable=True"],
+    "Running the example offline": ["set_consumer", "error_ratio"],
 }
 
 
@@ -29,20 +60,30 @@ class _Page(HTMLParser):
         self.text: list[str] = []
         self.code: list[str] = []
         self.addresses: list[str] = []
+        self.headings: list[str] = []
         self._pre_depth = 0
+        self._heading: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "pre":
             self._pre_depth += 1
+        if tag in ("h2", "h3"):
+            self._heading = []
         self.addresses += [value for name, value in attrs if name in ("href", "src") and value]
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "pre" and self._pre_depth:
             self._pre_depth -= 1
             self.code.append("\n")
+        if tag in ("h2", "h3") and self._heading is not None:
+            # The permalink's own text (a pilcrow) is not part of the title.
+            self.headings.append("".join(self._heading).replace("\u00b6", "").strip())
+            self._heading = None
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
         if self._pre_depth:
             self.code.append(data)
 
@@ -116,3 +157,24 @@ def test_the_home_page_links_to_every_howto(site: Path) -> None:
     # The link check above is only as good as the links it saw: the home page must reach the how-tos.
     addresses = {urlsplit(a).path for a in _read(site / "index.html").addresses}
     assert set(EXAMPLES) <= addresses
+
+
+def test_the_datapool_howto_has_each_section_and_what_it_promises(site: Path) -> None:
+    page = _read(site / "howto" / "datapools.html")
+    missing_sections = [title for title in DATAPOOL_SECTIONS if title not in page.headings]
+    assert not missing_sections, f"howto/datapools.html lacks {missing_sections}; it has {page.headings}"
+    text = " ".join("".join(page.text).split())
+    missing = [words for wanted in DATAPOOL_SECTIONS.values() for words in wanted if words not in text]
+    assert not missing, f"howto/datapools.html does not say {missing}"
+
+
+def test_the_reference_documents_the_datapool_operator_and_sensor(site: Path) -> None:
+    # Each class by its heading, and one of its own parameters, so an empty entry does not pass.
+    shown = {
+        "reference/operators.html": ("MaestroDatapoolPushOperator", "max_error_ratio"),
+        "reference/sensor.html": ("MaestroDatapoolSensor", "entry_ids"),
+    }
+    for page, (name, parameter) in shown.items():
+        parsed = _read(site / page)
+        assert name in parsed.headings, f"{page} has no entry for {name}: {parsed.headings}"
+        assert parameter in "".join(parsed.text), f"{page} does not document {name}'s {parameter}"

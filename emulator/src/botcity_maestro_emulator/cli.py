@@ -41,6 +41,7 @@ _FAULT_FLAGS = {
     "latency": "latency_seconds",
     "drop_rate": "drop_rate",
     "lost_create_rate": "lost_create_rate",
+    "lost_push_rate": "lost_push_rate",
     "token_lifetime": "token_lifetime_seconds",
     "seed": "seed",
     "max_faults_in_a_row": "max_faults_in_a_row",
@@ -150,6 +151,8 @@ def _add_fault_flags(parser: argparse.ArgumentParser, off: FaultProfile) -> None
     add("--drop-rate", metavar="F", type=float, help=_help("fraction of connections dropped", off.drop_rate))
     lost = "fraction of task creations processed, never answered"
     add("--lost-create-rate", metavar="F", type=float, help=_help(lost, off.lost_create_rate))
+    pushed = "fraction of datapool pushes processed, never answered"
+    add("--lost-push-rate", metavar="F", type=float, help=_help(pushed, off.lost_push_rate))
     add("--token-lifetime", metavar="S", type=float, help=_help("seconds a token stays valid", "forever"))
     add("--seed", metavar="N", type=int, help=_help("seed of the fault randomness", "random"))
     spare = "random faults one request may meet in a row before it is spared"

@@ -2,7 +2,8 @@
 
 A profile holds random rates and a deterministic ``script``. For each API request the engine first consumes
 the next matching script entry, then (unless the route is exempt) draws the random faults in a fixed order:
-drop, error, rate limit, lost create. The profile is pure data; the ASGI middleware carries the decision out.
+drop, error, rate limit, lost create or lost push. The profile is pure data; the ASGI middleware carries the
+decision out.
 
 The random draws of a request are a pure function of the seed, the request's identity (method, path,
 query and a fingerprint of its body, which the middleware computes) and how many times that same request
@@ -24,7 +25,8 @@ from typing import Any, NamedTuple
 
 DEFAULT_ERROR_STATUSES = (500, 502, 503, 504)
 CREATE_TASK_ROUTE = "POST /api/v2/task"
-_RATES = ("error_rate", "rate_limit_rate", "drop_rate", "lost_create_rate")
+PUSH_ROUTE = "POST /api/v2/datapool/{label}/push"
+_RATES = ("error_rate", "rate_limit_rate", "drop_rate", "lost_create_rate", "lost_push_rate")
 _SECONDS = ("retry_after_seconds", "latency_seconds")
 _INTEGERS = ("seed", "max_faults_in_a_row")
 MAX_TRACKED_REQUESTS = 100_000
@@ -47,15 +49,20 @@ class Action(StrEnum):
     """Answer 200 with an empty body, without processing."""
     HTML = "html"
     """Answer ``status`` with an nginx HTML error page, without processing."""
+    STALL = "stall"
+    """Hold the request ``seconds`` (or until the client gives up), then close the connection, without
+    processing: a server that hangs, so that a client can be killed while it waits."""
 
 
 @dataclass
 class ScriptEntry:
-    """One deterministic fault for the next ``count`` requests whose route key (or concrete path) matches."""
+    """One deterministic fault for the next ``count`` requests whose route key (or concrete path) matches,
+    once ``skip`` matching requests have gone past it."""
 
     match: str
     action: Action
     count: int = 1
+    skip: int = 0
     status: int | None = None
     retry_after: float | None = None
     seconds: float = 0.0
@@ -83,6 +90,7 @@ class FaultProfile:
     latency_seconds: float = 0.0
     drop_rate: float = 0.0
     lost_create_rate: float = 0.0
+    lost_push_rate: float = 0.0
     token_lifetime_seconds: float | None = None
     seed: int | None = None
     max_faults_in_a_row: int | None = None
@@ -183,6 +191,13 @@ def _script_entry(item: Any, index: int) -> ScriptEntry:
     count = item.get("count", 1)
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise ValueError(f"{where}.count: must be a positive integer")
+    skip = item.get("skip", 0)
+    if not isinstance(skip, int) or isinstance(skip, bool) or skip < 0:
+        raise ValueError(f"{where}.skip: must be a non-negative integer")
+    seconds = _number(f"{where}.seconds", item.get("seconds", 0.0))
+    if action is Action.STALL and not seconds:
+        # An endless hold would keep a connection (and the server's shutdown) waiting on a client that stays.
+        raise ValueError(f"{where}.seconds: a stall needs seconds > 0")
     status = item.get("status")
     if status is not None and not _is_status(status, 200):
         raise ValueError(f"{where}.status: must be an HTTP status")
@@ -192,9 +207,10 @@ def _script_entry(item: Any, index: int) -> ScriptEntry:
         match=item["match"],
         action=action,
         count=count,
+        skip=skip,
         status=status,
         retry_after=None if retry_after is None else _number(f"{where}.retry_after", retry_after),
-        seconds=_number(f"{where}.seconds", item.get("seconds", 0.0)),
+        seconds=seconds,
         message=None if message is None else str(message),
     )
 
@@ -216,7 +232,9 @@ class _Draws(NamedTuple):
     error: float
     status: float
     rate_limit: float
-    lost_create: float
+    lost: float
+    """Lost create and lost push share one draw: no request is both a create and a push. (A field more
+    would lengthen the digest and so change every draw a given seed made before.)"""
 
 
 def _salt(seed: int | None) -> bytes:
@@ -301,8 +319,10 @@ class FaultEngine:
             return Decision(action, "error", status=status)
         if p.rate_limit_rate and draw.rate_limit < p.rate_limit_rate:
             return Decision(Action.STATUS, "rate_limit", status=429, retry_after=p.retry_after_seconds)
-        if route_key == CREATE_TASK_ROUTE and p.lost_create_rate and draw.lost_create < p.lost_create_rate:
+        if route_key == CREATE_TASK_ROUTE and p.lost_create_rate and draw.lost < p.lost_create_rate:
             return Decision(Action.LOST, "lost_create")
+        if route_key == PUSH_ROUTE and p.lost_push_rate and draw.lost < p.lost_push_rate:
+            return Decision(Action.LOST, "lost_push")
         return None
 
     def _remember(self, identity: str) -> tuple[bytes, _Seen]:
@@ -318,11 +338,16 @@ class FaultEngine:
 
     def _next_scripted(self, route_key: str, request_key: str) -> Decision | None:
         for entry in self.profile.script:
-            if entry.matches(route_key, request_key):
-                entry.count -= 1
-                if entry.count <= 0:
-                    self.profile.script.remove(entry)
-                return _scripted_decision(entry, self.profile.retry_after_seconds)
+            if not entry.matches(route_key, request_key):
+                continue
+            if entry.skip > 0:
+                # Let it past this entry only: a later entry that matches still applies to it.
+                entry.skip -= 1
+                continue
+            entry.count -= 1
+            if entry.count <= 0:
+                self.profile.script.remove(entry)
+            return _scripted_decision(entry, self.profile.retry_after_seconds, route_key)
         return None
 
 
@@ -341,10 +366,11 @@ _SCRIPT_KINDS = {
     Action.DELAY: "delay",
     Action.EMPTY: "empty",
     Action.HTML: "html",
+    Action.STALL: "stall",
 }
 
 
-def _scripted_decision(entry: ScriptEntry, default_retry_after: float) -> Decision:
+def _scripted_decision(entry: ScriptEntry, default_retry_after: float, route_key: str) -> Decision:
     if entry.action is Action.STATUS:
         status = entry.status or 503
         retry_after = entry.retry_after
@@ -353,9 +379,12 @@ def _scripted_decision(entry: ScriptEntry, default_retry_after: float) -> Decisi
         kind = "rate_limit" if status == 429 else "error"
         return Decision(Action.STATUS, kind, status=status, retry_after=retry_after, message=entry.message)
     status = entry.status or (502 if entry.action is Action.HTML else 200)
+    kind = _SCRIPT_KINDS[entry.action]
+    if entry.action is Action.LOST and route_key == PUSH_ROUTE:
+        kind = "lost_push"
     return Decision(
         entry.action,
-        _SCRIPT_KINDS[entry.action],
+        kind,
         status=status,
         retry_after=entry.retry_after,
         seconds=entry.seconds,

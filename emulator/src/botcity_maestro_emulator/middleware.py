@@ -114,6 +114,24 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
+async def _client_left_within(receive: Receive, seconds: float) -> bool:
+    """Hold a request up to ``seconds``; return ``True`` as soon as its client disconnects.
+
+    The body is read and thrown away on the way: only once it is all in does ``receive`` wait for the
+    disconnect. A client that has left needs no closing, and a server must not write to it.
+    """
+
+    async def disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(disconnect(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
 def _retry_after(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
 
@@ -162,7 +180,7 @@ class FaultMiddleware:
         if decision is not None:
             stats.faults[decision.kind] += 1
             # A broken connection sends no status, and needs uvicorn's own send to break it with.
-            breaks = decision.action in (Action.DROP, Action.LOST)
+            breaks = decision.action in (Action.DROP, Action.LOST, Action.STALL)
             if breaks:
                 log.write(key, decision.kind, agent, request_key)
             played = send if breaks else _logging(send, log, key, agent, request_key)
@@ -182,6 +200,9 @@ class FaultMiddleware:
             return False
         if action is Action.DROP:
             await drop_connection(send)
+        elif action is Action.STALL:
+            if not await _client_left_within(receive, decision.seconds):
+                await drop_connection(send)
         elif action is Action.LOST:
             await self.api(scope, receive, _discard)
             await drop_connection(send)

@@ -158,6 +158,8 @@ class Workspace:
     datapools: Sequence[dict[str, Any]] = ()
     pool_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     """Datapool label → entry state → how many entries are in it."""
+    consumers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Datapool label → the settings of its emulated bot (pools without one are absent)."""
 
 
 def _automations(automations: Sequence[dict[str, Any]]) -> str:
@@ -182,13 +184,38 @@ def _runners(runners: Sequence[dict[str, Any]]) -> str:
 _POOL_STATES = ("PENDING", "PROCESSING", "DONE", "ERROR")
 
 
-def _datapools(pools: Sequence[dict[str, Any]], counts: dict[str, dict[str, int]]) -> str:
+def consumer_text(settings: dict[str, Any] | None) -> str:
+    """Return how the index shows a pool's bot: ``work, 20 items/s``, ``never (stuck)``, or ``-``."""
+    if settings is None:
+        return "-"
+    if settings["mode"] == "never":
+        return "never (stuck)"
+    text = f"work, {settings['rate']:g} items/s"
+    if settings["error_ratio"]:
+        text += f", {100 * settings['error_ratio']:g} % fail"
+    return text
+
+
+def _datapools(
+    pools: Sequence[dict[str, Any]], counts: dict[str, dict[str, int]], consumers: dict[str, dict[str, Any]]
+) -> str:
     rows = []
     for pool in pools:
-        of_pool = counts.get(str(pool["label"]), {})
+        label = str(pool["label"])
+        of_pool = counts.get(label, {})
         states = [of_pool.get(state, 0) for state in _POOL_STATES]
-        rows.append(_text_cells(pool["label"], pool.get("defaultActivity"), pool.get("active"), *states))
-    headers = ("Datapool", "Default automation", "Active", "Pending", "Processing", "Done", "Error")
+        bot = consumer_text(consumers.get(label))
+        rows.append(_text_cells(label, pool.get("defaultActivity"), pool.get("active"), *states, bot))
+    headers = (
+        "Datapool",
+        "Default automation",
+        "Active",
+        "Pending",
+        "Processing",
+        "Done",
+        "Error",
+        "Consumer",
+    )
     return _grid("datapools", headers, rows, "No datapools.")
 
 
@@ -218,7 +245,7 @@ def index_page(
     sections = (
         f"<h2>Automations</h2>{_automations(rest.automations)}"
         f"<h2>Runners</h2>{_runners(rest.runners)}"
-        f"<h2>Datapools</h2>{_datapools(rest.datapools, rest.pool_counts)}"
+        f"<h2>Datapools</h2>{_datapools(rest.datapools, rest.pool_counts, rest.consumers)}"
     )
     summary = f'<p class="summary">Workspace {escape(workspace)}: {count}.</p>'
     return _page("Maestro emulator", f"{summary}<h2>Tasks</h2>{grid}{sections}")

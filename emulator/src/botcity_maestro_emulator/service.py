@@ -7,6 +7,7 @@ from typing import Any
 
 from botcity_maestro_emulator.auth import issue_token, same_secret, token_from_headers
 from botcity_maestro_emulator.config import EmulatorConfig
+from botcity_maestro_emulator.consumer import Consumers
 from botcity_maestro_emulator.errors import ApiError
 from botcity_maestro_emulator.faults import FaultEngine, FaultProfile, merge_profile
 from botcity_maestro_emulator.journal import Journal
@@ -32,6 +33,7 @@ class Emulator:
         self.request_log = RequestLog(config.request_log)
         self.faults = FaultEngine(merge_profile(FaultProfile(), config.faults))
         self.tasks = TaskBook(self.store, config, self.stats)
+        self.consumers = Consumers(self.store)
         self._runner_tokens = frozenset(config.runner_tokens)
 
     def login(self, body: Mapping[str, Any], at: float) -> str:
@@ -73,12 +75,15 @@ class Emulator:
     def stats_snapshot(self, at: float) -> dict[str, Any]:
         """Return the stats document of ``GET /_emulator/stats``."""
         return self.stats.snapshot(
-            tasks_by_state=self.tasks.count_by_state(at), artifacts=len(self.store.objects["artifact"])
+            tasks_by_state=self.tasks.count_by_state(at),
+            artifacts=len(self.store.objects["artifact"]),
+            datapools=self.consumers.progress(at),
         )
 
     def reset(self) -> None:
         """Forget all objects, tokens, files and counters; faults go back to the start-up profile."""
         self.store.reset()
+        self.consumers.forget()
         self.files.clear()
         self.faults.reset()
         self.stats.reset()

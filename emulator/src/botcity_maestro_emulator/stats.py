@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-FAULT_KINDS = ("error", "rate_limit", "drop", "lost_create", "expired_token", "delay", "empty", "html")
+FAULT_KINDS = (
+    "error",
+    "rate_limit",
+    "drop",
+    "lost_create",
+    "expired_token",
+    "delay",
+    "empty",
+    "html",
+    "lost_push",
+    "stall",
+)
 
 
 class Stats:
@@ -24,8 +35,18 @@ class Stats:
         self.faults: Counter[str] = Counter()
         self.bytes_uploaded = 0
 
-    def snapshot(self, *, tasks_by_state: dict[str, int], artifacts: int) -> dict[str, Any]:
-        """Return the stats document; the key set is a contract with the tests, do not add to it lightly."""
+    def snapshot(
+        self,
+        *,
+        tasks_by_state: dict[str, int],
+        artifacts: int,
+        datapools: dict[str, dict[str, int]],
+    ) -> dict[str, Any]:
+        """Return the stats document; the key set is a contract with the tests, do not add to it lightly.
+
+        :param datapools: label → ``{"done", "failed"}`` of each pool's consumer (see ``consumer``); unlike
+            the counters these live with the pools, so a reset clears them and a restart keeps them.
+        """
         return {
             "logins": self.logins,
             "login_failures": self.login_failures,
@@ -37,4 +58,5 @@ class Stats:
             "faults": {kind: self.faults[kind] for kind in FAULT_KINDS},
             "artifacts": artifacts,
             "bytes_uploaded": self.bytes_uploaded,
+            "datapools": datapools,
         }

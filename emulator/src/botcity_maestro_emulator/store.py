@@ -29,6 +29,7 @@ KINDS = (
     "runner",
     "runner_log",
     "schedule",
+    "consumer",
 )
 """Every kind of object besides tasks; each is a mapping id → JSON object.
 

@@ -47,6 +47,7 @@ _CLEAR_FAULTS: dict[str, Any] = {
     "rate_limit_rate": 0.0,
     "drop_rate": 0.0,
     "lost_create_rate": 0.0,
+    "lost_push_rate": 0.0,
     "latency_seconds": 0.0,
     "script": [],
     "token_lifetime_seconds": None,
@@ -177,6 +178,27 @@ class EmulatorHandle:
         path = f"runners/{quote(machine_id, safe='')}/log"
         result: dict[str, Any] = self._admin("POST", path, body)
         return result
+
+    def set_consumer(self, label: str, **knobs: Any) -> dict[str, Any]:
+        """Give a datapool the emulator's bot, or replace it (``PUT /_emulator/datapools/{label}/consumer``).
+
+        :param knobs: ``rate``, ``error_ratio``, ``error_type``, ``done_message``, ``error_message``,
+            ``mode``, ``start_delay_seconds`` (see ``docs/emulator.md``); none at all is a bot with every
+            default.
+        :returns: the bot's settings, every key filled in.
+        :raises urllib.error.HTTPError: 404 for an unknown datapool, 400 naming a bad knob.
+        """
+        # An empty object would remove the bot: ask for the default mode instead.
+        body = knobs or {"mode": "work"}
+        result: dict[str, Any] = self._admin("PUT", f"datapools/{quote(label, safe='')}/consumer", body)
+        return result
+
+    def remove_consumer(self, label: str) -> None:
+        """Take the datapool's bot away; the item it holds goes back to PENDING.
+
+        :raises urllib.error.HTTPError: 404 for an unknown datapool.
+        """
+        self._admin("DELETE", f"datapools/{quote(label, safe='')}/consumer")
 
     def stop(self) -> None:
         """Stop the server; calling it twice is harmless."""

@@ -8,7 +8,6 @@ are imported inside methods, when a task runs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from botcity_provider._events import classify, normalize_statuses, task_of_event
 from botcity_provider._failures import MaestroTaskTimeoutError, fails_fast, task_failure, wait_error
 from botcity_provider._intervals import DEFAULT_POLL_INTERVAL_SECONDS, seconds
 from botcity_provider._intervals import poll_interval as checked_interval
-from botcity_provider._waiting import MaestroWaitMixin, default_deferrable, wait_for_task
+from botcity_provider._waiting import MaestroWaitMixin, deadline_at, default_deferrable, wait_for_task
 from botcity_provider.links.maestro import MAESTRO_TASK_ID_KEY, MaestroTaskLink
 
 if TYPE_CHECKING:
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["MaestroWaitingOperator"]
 
 TRIGGER_FAIL = "__fail__"
-# Our own deadline must fire before Airflow's execution_timeout: then the task is stopped on the way out.
-DEADLINE_MARGIN_SECONDS = 30.0
 
 
 class MaestroWaitingOperator(MaestroWaitMixin, BaseOperator):
@@ -102,15 +99,7 @@ class MaestroWaitingOperator(MaestroWaitMixin, BaseOperator):
 
     def _deadline_at(self, context: Context) -> float | None:
         """The earliest of our ``timeout`` and Airflow's ``execution_timeout``, as epoch seconds."""
-        candidates = []
-        if self.timeout is not None:
-            candidates.append(time.time() + self.timeout)
-        started = getattr(context.get("ti"), "start_date", None)
-        if self.execution_timeout is not None and started is not None:
-            limit = self.execution_timeout.total_seconds()
-            margin = min(DEADLINE_MARGIN_SECONDS, limit / 10)
-            candidates.append(started.timestamp() + limit - margin)
-        return min(candidates) if candidates else None
+        return deadline_at(self.timeout, self.execution_timeout, context)
 
     @fails_fast
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> int:

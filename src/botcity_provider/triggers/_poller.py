@@ -19,14 +19,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from math import ceil
-
-from airflow.providers.common.compat.sdk import AirflowFailException
 
 from botcity_provider._failures import is_permanent
 from botcity_provider._intervals import clamped_interval
@@ -40,6 +37,7 @@ from botcity_provider.client import (
     TaskState,
     is_transient,
 )
+from botcity_provider.triggers._shared_poller import SharedPoller, WaitError, newest, schedule_after
 
 __all__ = ["TaskPoller", "WaitError", "Watch"]
 
@@ -51,22 +49,8 @@ log = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 250
 CONCURRENT_GETS = 20
 DELIVERY_BATCH = 100
-# The share of its interval by which a wait may be looked at early, to share a look with the others.
-JOIN_EARLY = 0.25
 WINDOW_MARGIN = timedelta(minutes=10)
 ACTIVE_STATES = (TaskState.START, TaskState.RUNNING)
-
-
-class WaitError(Exception):
-    """Waiting cannot go on: the task is gone, or Maestro refuses our credentials.
-
-    :param retryable: whether an Airflow retry of the waiting task could get further (not when Maestro
-        does not know the task or refuses the credentials: it would answer a retry the same).
-    """
-
-    def __init__(self, message: str, *, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
 
 
 @dataclass(eq=False)
@@ -95,51 +79,15 @@ class Watch:
 
     async def until(self, deadline_at: float | None) -> AsyncIterator[Task]:
         """Yield each changed view of the task; stop silently at the deadline; raise WaitError."""
-        waiter = self._waiter
-        while True:
-            remaining = None if deadline_at is None else deadline_at - time.time()
-            if remaining is not None and remaining <= 0:
-                return
-            try:
-                await asyncio.wait_for(waiter.ready.wait(), remaining)
-            except TimeoutError:
-                return
-            waiter.ready.clear()
-            item = waiter.latest
-            if isinstance(item, WaitError):
-                raise item
-            if item is not None and self._progress.change(item) is not None:
-                yield item
+        async for task in newest(self._waiter, deadline_at):
+            if self._progress.change(task) is not None:
+                yield task
 
 
-_REGISTRY: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, TaskPoller]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-class TaskPoller:
+class TaskPoller(SharedPoller[_Waiter]):
     """Polls the tasks of every wait registered for one connection in one event loop."""
 
-    def __init__(self, conn_id: str) -> None:
-        self.conn_id = conn_id
-        self._waiters: set[_Waiter] = set()
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.cycles = 0
-        self.requests = 0
-
-    @classmethod
-    def for_connection(cls, conn_id: str) -> TaskPoller:
-        """The running loop's poller for this connection, created on first use."""
-        pollers = _REGISTRY.setdefault(asyncio.get_running_loop(), {})
-        if conn_id not in pollers:
-            pollers[conn_id] = cls(conn_id)
-        return pollers[conn_id]
-
-    @property
-    def waiting(self) -> int:
-        """How many waits are registered."""
-        return len(self._waiters)
+    kind = "maestro-task"
 
     def watch(self, task_id: int, interval_seconds: float) -> AbstractAsyncContextManager[Watch]:
         """Register a wait for the duration of an ``async with`` block."""
@@ -149,63 +97,11 @@ class TaskPoller:
     async def _watch(self, task_id: int, interval: float) -> AsyncIterator[Watch]:
         # Whoever defers has just looked at the task (the operators and the sensor check it once first),
         # so the first look is an interval away like every other.
-        first_look = time.monotonic() + interval
-        waiter = _Waiter(task_id=task_id, interval=interval, due_at=first_look)
-        self._waiters.add(waiter)
-        self._wake.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(), name=f"maestro-poller-{self.conn_id}"
-            )
-        try:
+        waiter = _Waiter(task_id=task_id, interval=interval, due_at=time.monotonic() + interval)
+        async with self.registered(waiter):
             yield Watch(waiter)
-        finally:
-            self._waiters.discard(waiter)
-            if not self._waiters and self._task is not None:
-                self._wake.set()
-                await asyncio.shield(self._task)
 
-    async def _run(self) -> None:
-        # Loops again if a wait arrived while the client was closing; stops for good on a failure.
-        while self._waiters:
-            try:
-                client = await self._client()
-            except Exception as exc:  # the connection cannot be read: every wait must hear of it
-                # A connection the hook refused stays wrong on a retry; a lookup that failed may not.
-                retryable = not isinstance(exc, AirflowFailException)
-                self._fail_all(
-                    WaitError(f"cannot use connection {self.conn_id!r}: {exc}", retryable=retryable)
-                )
-                return
-            try:
-                await self._loop(client)
-            except Exception as exc:  # a bug must end the waits loudly, not leave them hanging
-                log.exception("The Maestro poller of %r stopped", self.conn_id)
-                self._fail_all(WaitError(f"the poller stopped: {exc}", retryable=True))
-                return
-            finally:
-                await client.aclose()
-
-    async def _client(self) -> AsyncMaestroClient:
-        from botcity_provider.hooks.maestro import MaestroHook
-
-        return await MaestroHook(maestro_conn_id=self.conn_id).get_async_client()
-
-    async def _loop(self, client: AsyncMaestroClient) -> None:
-        while self._waiters:
-            due = _due(self._waiters, time.monotonic())
-            if due:
-                self.cycles += 1
-                await self._poll(client, due)
-            if not self._waiters:
-                return
-            self._wake.clear()
-            pause = min(waiter.due_at for waiter in self._waiters) - time.monotonic()
-            if pause > 0:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), pause)
-
-    async def _poll(self, client: AsyncMaestroClient, due: list[_Waiter]) -> None:
+    async def poll(self, client: AsyncMaestroClient, due: list[_Waiter]) -> None:
         # The next look is an interval after this one began, not after it ended: a listing that takes
         # seconds on a loaded server must not stretch every cycle by as much (nor stagger the waits).
         started = time.monotonic()
@@ -273,7 +169,7 @@ class TaskPoller:
             waiter.offer(WaitError(gone, retryable=False))
             return
         except MaestroError as exc:
-            _schedule(waiter, (looked_at, time.monotonic()))
+            schedule_after(waiter, (looked_at, time.monotonic()))
             if is_transient(exc):
                 log.warning("Could not read Maestro task %s, trying again later: %s", waiter.task_id, exc)
                 return
@@ -291,28 +187,5 @@ class TaskPoller:
             await asyncio.sleep(0)
 
     def _deliver(self, waiter: _Waiter, task: Task, looked: tuple[float, float]) -> None:
-        _schedule(waiter, looked)
+        schedule_after(waiter, looked)
         waiter.offer(task)
-
-    def _fail_all(self, error: WaitError) -> None:
-        for waiter in list(self._waiters):
-            waiter.offer(error)
-
-
-def _due(waiters: set[_Waiter], now: float) -> list[_Waiter]:
-    """The waits to look at now: none until one is due, then also those due a moment later.
-
-    A wait due a moment later joins this look (once, a little early) instead of costing a read of its
-    own every cycle: waits that began a few milliseconds apart would otherwise never share a listing.
-    """
-    if not any(waiter.due_at <= now for waiter in waiters):
-        return []
-    return [waiter for waiter in waiters if waiter.due_at <= now + waiter.interval * JOIN_EARLY]
-
-
-def _schedule(waiter: _Waiter, looked: tuple[float, float]) -> None:
-    # The next look is an interval after this one began, and at least half an interval after its
-    # answer (``looked`` is when the request went out and when it was answered), so a server slower
-    # than the interval is not asked again the moment it answers.
-    sent, answered = looked
-    waiter.due_at = max(sent + waiter.interval, answered + waiter.interval / 2)

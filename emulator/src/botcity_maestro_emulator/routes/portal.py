@@ -4,7 +4,7 @@ The provider's link points at ``<portal>/tasks/<id>``. With the emulator as the 
 ``GET /tasks/{taskId}`` shows what a person looks for there: what the API says of the task, its
 parameters, every run (so the failure before a restart stays visible), its artifacts and its error
 entries. ``GET /`` lists the tasks, then the automations, the runners and the datapools (with their
-entries counted by state).
+entries counted by state, and each one's emulated bot).
 The pages need no token (a browser has none) and, like the ``/_emulator/`` admin routes, they are never
 faulted, delayed or counted: opening a link must not change what a test or a benchmark measures.
 """
@@ -45,6 +45,7 @@ async def index(request: Request) -> Response:
 
 def _workspace(emulator: Emulator) -> Workspace:
     store = emulator.store
+    emulator.consumers.catch_up_all(now())
     counts: dict[str, Counter[str]] = {}
     for entry in store.values("entry"):
         counts.setdefault(str(entry["dataPoolLabel"]), Counter())[str(entry["state"])] += 1
@@ -53,6 +54,11 @@ def _workspace(emulator: Emulator) -> Workspace:
         runners=sorted(all_runners(emulator), key=lambda item: str(item["id"])),
         datapools=sorted(store.values("datapool"), key=lambda item: str(item["label"])),
         pool_counts={label: dict(of_pool) for label, of_pool in counts.items()},
+        consumers={
+            label: settings.to_json()
+            for label in store.objects["datapool"]
+            if (settings := emulator.consumers.settings(label)) is not None
+        },
     )
 
 

@@ -1,8 +1,10 @@
-"""The ``/_emulator/`` seeding routes: automations and runners a test needs before it can list them.
+"""The ``/_emulator/`` seeding routes: automations and runners a test needs before it can list them, and
+the bots that work a datapool's items.
 
-A real workspace gets its automations from the portal and its runners from the machines that connect; the
-emulator has neither, so tests create them here. Like every ``/_emulator/`` route these are never faulted
-or counted, and ask for the admin token when one is set.
+A real workspace gets its automations from the portal, its runners from the machines that connect and
+the bots that empty its datapools from its own deployments; the emulator has none of these, so tests
+create them here. Like every ``/_emulator/`` route these are never faulted or counted, and ask for the
+admin token when one is set.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from botcity_maestro_emulator.consumer import ConsumerSettings, parse_settings
 from botcity_maestro_emulator.errors import bad_request
 from botcity_maestro_emulator.records import new_id, runner_record
 from botcity_maestro_emulator.routes.admin import admin_only
 from botcity_maestro_emulator.routes.automations import register_automation
-from botcity_maestro_emulator.routes.common import emulator_of, read_json, read_object, reply
+from botcity_maestro_emulator.routes.common import emulator_of, lookup, read_json, read_object, reply
 from botcity_maestro_emulator.routes.machines import find_runner
 from botcity_maestro_emulator.schemas import optional_str, required_str
 from botcity_maestro_emulator.service import Emulator
@@ -91,3 +94,34 @@ async def append_runner_log(machineId: str, request: Request) -> Response:
         "message": message,
     }
     return reply(emulator.store.put("runner_log", line_id, line))
+
+
+@router.get("/datapools/{label}/consumer")
+async def get_consumer(label: str, request: Request) -> Response:
+    """Return the settings of the datapool's bot (every key), ``null`` when it has none, or 404."""
+    emulator = emulator_of(request)
+    lookup(emulator, "datapool", label, "datapool")
+    emulator.consumers.catch_up(label, now())
+    return reply(_shown(emulator.consumers.settings(label)))
+
+
+@router.put("/datapools/{label}/consumer")
+async def put_consumer(label: str, request: Request) -> Response:
+    """Set or replace the datapool's bot (``null`` or ``{}`` removes it); return its settings."""
+    emulator = emulator_of(request)
+    body = await read_json(request)
+    lookup(emulator, "datapool", label, "datapool")
+    settings = parse_settings(body)
+    return reply(_shown(emulator.consumers.configure(label, settings, now())))
+
+
+@router.delete("/datapools/{label}/consumer")
+async def delete_consumer(label: str, request: Request) -> Response:
+    """Remove the datapool's bot (the item it holds goes back to PENDING); answer ``null``."""
+    emulator = emulator_of(request)
+    lookup(emulator, "datapool", label, "datapool")
+    return reply(_shown(emulator.consumers.configure(label, None, now())))
+
+
+def _shown(settings: ConsumerSettings | None) -> dict[str, Any] | None:
+    return None if settings is None else settings.to_json()
