@@ -189,6 +189,10 @@ def test_datapool(maestro_conn, airflow_db, client: MaestroClient, mode: str, tm
     assert {invoice: per_invoice[invoice] for invoice in failed} == dict.fromkeys(failed, 2)
     assert sum(per_invoice.values()) == 220
     # One mapped instance per failed invoice, each with the bot's own message.
-    tickets = re.findall(r"Ticket opened for invoice (INV-\d{5}): invoice (INV-\d{5}): rejected", log)
-    assert sorted(tickets) == sorted((invoice, invoice) for invoice in failed)
+    tickets = Counter(
+        re.findall(r"Ticket opened for invoice (INV-\d{5}): invoice (INV-\d{5}): rejected", log)
+    )
+    assert set(tickets) == {(invoice, invoice) for invoice in failed}
+    # Airflow 2's `dags test` prints each task log line twice: the same count for every invoice, then.
+    assert len(set(tickets.values())) == 1 and set(tickets.values()) <= {1, 2}, tickets
     assert ("Waiting for the bots in the triggerer" in log) is (mode == "deferred")
