@@ -22,8 +22,11 @@ from botcity_provider.operators.datapool import MaestroDatapoolPushOperator
 from botcity_provider.operators.maestro import MaestroCreateTaskOperator, MaestroRestartTaskOperator
 from botcity_provider.sensors.datapool import MaestroDatapoolSensor
 from botcity_provider.sensors.maestro import MaestroTaskSensor
+from botcity_provider.sensors.runner import MaestroRunnerSensor
 from botcity_provider.triggers.datapool import MaestroDatapoolTrigger
+from botcity_provider.triggers.finished import MaestroTaskFinishedTrigger
 from botcity_provider.triggers.maestro import MaestroTaskTrigger
+from botcity_provider.triggers.runner import MaestroRunnerTrigger
 
 TOO_SHORT = [0, 0.0, 0.5, timedelta(0), timedelta(milliseconds=200), -1]
 
@@ -61,11 +64,19 @@ def test_operators_refuse_a_poll_interval_below_the_floor(make: Any, deferrable:
     assert "busy loop" in str(caught.value)
 
 
+def _runner_sensor(mode: str, deferrable: bool, **kwargs: Any) -> Any:
+    return MaestroRunnerSensor(
+        task_id="wait", runner_id="runner-1", mode=mode, deferrable=deferrable, **kwargs
+    )
+
+
 @pytest.mark.parametrize("value", TOO_SHORT, ids=repr)
 @pytest.mark.parametrize(
     ("mode", "deferrable"), [("poke", False), ("reschedule", False), ("poke", True)], ids=str
 )
-@pytest.mark.parametrize("sensor", [_sensor, _pool_sensor], ids=["task", "datapool"])
+@pytest.mark.parametrize(
+    "sensor", [_sensor, _pool_sensor, _runner_sensor], ids=["task", "datapool", "runner"]
+)
 def test_the_sensors_refuse_a_poke_interval_below_the_floor_in_every_mode(
     sensor: Any, mode: str, deferrable: bool, value: Any
 ) -> None:
@@ -82,8 +93,9 @@ def test_the_sensors_refuse_a_poke_interval_below_the_floor_in_every_mode(
         (_push, "poll_interval"),
         (lambda: _sensor("poke", True), "poke_interval"),
         (lambda: _pool_sensor("reschedule", False), "poke_interval"),
+        (lambda: _runner_sensor("poke", True), "poke_interval"),
     ],
-    ids=["create", "restart", "push", "sensor", "datapool-sensor"],
+    ids=["create", "restart", "push", "sensor", "datapool-sensor", "runner-sensor"],
 )
 def test_an_interval_from_default_args_meets_the_same_floor(make: Any, field: str) -> None:
     from datetime import datetime
@@ -136,6 +148,12 @@ def test_the_trigger_raises_what_it_is_given_to_the_floor(
         maestro_conn_id="botcity_maestro_default", datapool="orders", poll_interval_seconds=value
     )
     assert pool.serialize()[1]["poll_interval_seconds"] == MIN_POLL_INTERVAL_SECONDS
+    runner = MaestroRunnerTrigger(
+        maestro_conn_id="botcity_maestro_default", runner_id="runner-1", poll_interval_seconds=value
+    )
+    assert runner.serialize()[1]["poll_interval_seconds"] == MIN_POLL_INTERVAL_SECONDS
+    watcher = MaestroTaskFinishedTrigger(activity_label="bot", poll_interval_seconds=value)
+    assert watcher.serialize()[1]["poll_interval_seconds"] == MIN_POLL_INTERVAL_SECONDS
 
 
 def _stuck_task(handle: Any) -> int:

@@ -88,7 +88,7 @@ def test_every_declared_class_and_module_imports() -> None:
         for e in info[kind]
         for m in e["python-modules"]
     ]
-    classes = [info["connection-types"][0]["hook-class-name"], *info["extra-links"]]
+    classes = [info["connection-types"][0]["hook-class-name"], *info["extra-links"], *info["notifications"]]
     for name in modules:
         importlib.import_module(name)
     for dotted in classes:

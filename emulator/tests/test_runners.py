@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.error
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import Any
 import pytest
 import requests
 
+from botcity_maestro_emulator.routes.machines import SWITCHES, runner_at
 from botcity_maestro_emulator.testing import EmulatorHandle, serve_in_thread
+from botcity_maestro_emulator.timefmt import iso
 
 from .helpers import Api
 
@@ -266,3 +269,110 @@ def test_runners_and_their_log_survive_a_restart(tmp_path: Path) -> None:
         api.login()
         assert _json(api.get("/api/v2/machine/vm-01"))["isOnline"] is False
         assert [line["message"] for line in _json(api.get("/api/v2/machine/log/vm-01"))] == ["before restart"]
+
+
+# --- runners that go online and offline by themselves ------------------------------------------------------
+
+
+def _online(api: Api, machine_id: str) -> bool:
+    return bool(_json(api.get(f"/api/v2/machine/{machine_id}"))["isOnline"])
+
+
+def _eventually_online(api: Api, machine_id: str, online: bool, within: float = 10.0) -> float:
+    """Poll until the runner shows ``online``; return how long it took (the test fails past ``within``)."""
+    started = time.monotonic()
+    while _online(api, machine_id) is not online:
+        assert time.monotonic() - started < within, f"{machine_id} never became online={online}"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_runner_at_applies_only_the_due_switches_and_is_deterministic() -> None:
+    record = {
+        "machineId": "vm",
+        "isOnline": False,
+        "dateLastConnection": None,
+        SWITCHES: [[10.0, True], [20.0, False]],
+    }
+    assert runner_at(record, 9.999) == (record, False)
+    early, changed = runner_at(record, 10.0)
+    assert changed and early["isOnline"] is True and early[SWITCHES] == [[20.0, False]]
+    assert early["dateLastConnection"] == iso(10.0)  # the switch's moment, not the read's
+    assert runner_at(record, 15.0)[0] == early
+    late, _ = runner_at(record, 25.0)
+    assert late["isOnline"] is False and SWITCHES not in late and late["dateLastConnection"] == iso(10.0)
+    assert record[SWITCHES] == [[10.0, True], [20.0, False]]  # the stored record is left as it was
+
+
+def test_a_runner_that_comes_online_later_starts_offline_and_comes_online(
+    api: Api, emulator: EmulatorHandle
+) -> None:
+    seeded = emulator.add_runner("vm-late", online_after_seconds=0.5)
+    assert seeded["isOnline"] is False and SWITCHES not in seeded
+    assert "onlineAfterSeconds" not in seeded
+    assert _ids(_json(api.get("/api/v2/machine/pagination", params={"isOnline": "false"}))) == ["vm-late"]
+    assert _eventually_online(api, "vm-late", True) > 0
+    assert "vm-late" in _ids(_json(api.get("/api/v2/machine/pagination", params={"isOnline": "true"})))
+    assert SWITCHES not in _json(api.get("/api/v2/machine/vm-late"))
+
+
+def test_a_runner_can_come_online_then_go_offline(api: Api, emulator: EmulatorHandle) -> None:
+    emulator.add_runner("vm-shift", online_after_seconds=0.2, offline_after_seconds=0.8)
+    _eventually_online(api, "vm-shift", True)
+    _eventually_online(api, "vm-shift", False)
+    # Nothing is left to switch: it stays offline.
+    assert _online(api, "vm-shift") is False
+
+
+def test_a_runner_that_goes_offline_later_starts_online(api: Api, emulator: EmulatorHandle) -> None:
+    assert emulator.add_runner("vm-leaving", offline_after_seconds=0.3)["isOnline"] is True
+    _eventually_online(api, "vm-leaving", False)
+
+
+def test_a_switch_by_hand_drops_the_schedule(api: Api, emulator: EmulatorHandle) -> None:
+    emulator.add_runner("vm-manual", online_after_seconds=0.3)
+    emulator.set_runner_online("vm-manual", False)
+    seeded_at = time.monotonic()
+    while time.monotonic() - seeded_at < 0.6:  # well past the dropped switch
+        assert _online(api, "vm-manual") is False
+        time.sleep(0.05)
+
+
+def test_the_portal_shows_the_scheduled_state(api: Api, emulator: EmulatorHandle) -> None:
+    emulator.add_runner("vm-portal", online_after_seconds=0.3)
+    page = requests.get(f"{emulator.url}/", timeout=10).text
+    row = page[page.index("vm-portal") :]
+    assert row.index("offline") < row.index("</tr>")
+    _eventually_online(api, "vm-portal", True)
+    row = requests.get(f"{emulator.url}/", timeout=10).text
+    row = row[row.index("vm-portal") :]
+    assert row.index("online") < row.index("</tr>") and "offline" not in row[: row.index("</tr>")]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"onlineAfterSeconds": -1}, "onlineAfterSeconds"),
+        ({"offlineAfterSeconds": "soon"}, "offlineAfterSeconds"),
+        ({"onlineAfterSeconds": True}, "onlineAfterSeconds"),
+        ({"onlineAfterSeconds": 1, "offlineAfterSeconds": 1}, "offlineAfterSeconds"),
+        ({"onlineAfterSeconds": 1, "isOnline": True}, "isOnline"),
+        ({"offlineAfterSeconds": 1, "isOnline": False}, "isOnline"),
+    ],
+)
+def test_a_bad_schedule_is_a_400(emulator: EmulatorHandle, body: dict[str, Any], field: str) -> None:
+    response = requests.post(
+        f"{emulator.url}/_emulator/runners", json={"machineId": "vm", **body}, timeout=10
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["message"].startswith(f"{field}: ")
+
+
+def test_a_schedule_survives_a_restart(tmp_path: Path) -> None:
+    state = tmp_path / "state.jsonl"
+    with serve_in_thread(state_file=state) as emulator:
+        emulator.add_runner("vm-01", online_after_seconds=0.5)
+    with serve_in_thread(state_file=state) as emulator:
+        api = Api(emulator)
+        api.login()
+        _eventually_online(api, "vm-01", True)

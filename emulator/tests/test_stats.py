@@ -22,6 +22,8 @@ STATS_KEYS = {
     "artifacts",
     "bytes_uploaded",
     "datapools",
+    "alerts",
+    "messages",
 }
 FAULT_KEYS = {
     "error",

@@ -96,21 +96,35 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "BotCity Maestro",
-                "python-modules": [f"{PACKAGE}.operators.maestro", f"{PACKAGE}.operators.datapool"],
+                "python-modules": [
+                    f"{PACKAGE}.operators.maestro",
+                    f"{PACKAGE}.operators.datapool",
+                    f"{PACKAGE}.operators.artifacts",
+                ],
             }
         ],
         "sensors": [
             {
                 "integration-name": "BotCity Maestro",
-                "python-modules": [f"{PACKAGE}.sensors.maestro", f"{PACKAGE}.sensors.datapool"],
+                "python-modules": [
+                    f"{PACKAGE}.sensors.maestro",
+                    f"{PACKAGE}.sensors.datapool",
+                    f"{PACKAGE}.sensors.runner",
+                ],
             }
         ],
         "triggers": [
             {
                 "integration-name": "BotCity Maestro",
-                "python-modules": [f"{PACKAGE}.triggers.maestro", f"{PACKAGE}.triggers.datapool"],
+                "python-modules": [
+                    f"{PACKAGE}.triggers.maestro",
+                    f"{PACKAGE}.triggers.datapool",
+                    f"{PACKAGE}.triggers.finished",
+                    f"{PACKAGE}.triggers.runner",
+                ],
             }
         ],
+        "notifications": [f"{PACKAGE}.notifications.maestro.MaestroNotifier"],
         "connection-types": [
             {
                 # No "_" or "-" in the type: Airflow warns about "_" (RFC 3986) on every use of such a

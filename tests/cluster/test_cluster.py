@@ -53,6 +53,8 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str]] = {
     "maestro_restart": ({}, "success"),
     "maestro_mapped": ({}, "success"),
     "maestro_tour": ({}, "success"),
+    "maestro_runner": ({}, "success"),
+    "maestro_notify": ({}, "success"),
 }
 SCALE = {"size": 200, "automations": 20, "queue_seconds": 1, "run_seconds": 120}
 # The emulator's chaos profile, without expiring tokens while logins are counted (every expiry is a login).
@@ -452,6 +454,90 @@ def test_a_worker_killed_mid_push_costs_the_retry_only_the_missing_items(
         f"{len(killed)} processes killed after {landed} of 300 pushes landed; try {ti['try_number']} "
         f"pushed {retry_pushes}; 300 items in the pool, each once"
     )
+
+
+WATCHED = "maestro_on_bot_finished"  # dags_examples/: one run per finished task of month-close-bot
+
+
+def _cursor_stored(cluster: Any) -> bool:
+    return bool(psql(cluster, "SELECT key FROM asset_state_store WHERE key LIKE 'botcity.finished/%'"))
+
+
+def _watched_runs(airflow: Airflow) -> list[dict[str, Any]]:
+    runs = airflow.call("GET", f"/api/v2/dags/{WATCHED}/dagRuns", params={"limit": 100})["dag_runs"]
+    return [run for run in runs if run["run_type"] == "asset_triggered"]
+
+
+def _month_close(maestro: Maestro, outcomes: list[str]) -> list[int]:
+    from botcity_provider.client import MaestroClient
+
+    knobs = {"queue_seconds": 0.5, "run_seconds": 2}
+    with MaestroClient(maestro.url, maestro.login, maestro.key) as client:
+        return [
+            client.tasks.create("month-close-bot", parameters={"_emulator": {**knobs, "outcome": outcome}}).id
+            for outcome in outcomes
+        ]
+
+
+def test_each_finished_bot_starts_one_dag_run_and_a_triggerer_restart_changes_nothing(
+    cluster: Any, airflow: Airflow, maestro: Maestro, report: dict
+) -> None:
+    maestro.faults(NO_FAULTS)
+    wait_for("the event-driven example", lambda: _parsed(airflow, WATCHED), 300)
+    # Its first look stores the cursor (the asset state store): from then on, every finish counts.
+    wait_for("the watcher's first look", lambda: _cursor_stored(cluster), 300, every=2.0)
+    outcomes = ["SUCCESS", "FAILED", "PARTIALLY_COMPLETED", "SUCCESS", "SUCCESS"]
+    ids: list[int] = []
+    for number, outcome in enumerate(outcomes):
+        # One at a time: Airflow folds the events that arrive before a run is made into that one run.
+        if number == 2:
+            cluster.kill_service("triggerer-1")  # one triggerer dies...
+            cluster.stop_service("triggerer-2")  # ...the other stops cleanly: none runs at all
+        ids.extend(_month_close(maestro, [outcome]))
+        if number == 2:
+            wait_for("a finish while no triggerer ran", lambda: _all_ended(maestro, ids[-1:]), 120)
+            cluster.start_service("triggerer-1")
+            cluster.start_service("triggerer-2")
+        wait_for(f"run {number + 1}", lambda count=number + 1: _runs_if(airflow, count), 600, every=2.0)
+    # Exactly five: after the last finish, the watcher looks again and fires nothing more.
+    _wait_looks_after(maestro, time.time())
+    runs = _watched_runs(airflow)
+    told = [_payloads_of(airflow, run) for run in runs]
+    assert [len(events) for events in told] == [1] * 5, told
+    by_id = {events[0]["maestro_task_id"]: events[0] for events in told}
+    assert sorted(by_id) == sorted(ids) and [by_id[i]["finish_status"] for i in ids] == outcomes
+    assert {p["runner"] for p in by_id.values()} != {None}
+    ended = {run["dag_run_id"]: airflow.wait_run(WATCHED, run["dag_run_id"], 600) for run in runs}
+    assert set(ended.values()) == {"success"}
+    RUNS.extend((WATCHED, run_id) for run_id in ended)
+    report["bots finished → DAG runs"] = (
+        f"5 Maestro tasks finished (one while no triggerer ran) → {len(runs)} runs, each with its payload"
+    )
+
+
+def _all_ended(maestro: Maestro, ids: list[int]) -> bool:
+    states = {task["id"]: task["state"] for task in maestro.tasks()}
+    return all(states.get(ident) in TERMINAL for ident in ids)
+
+
+def _runs_if(airflow: Airflow, count: int) -> list[dict[str, Any]] | None:
+    runs = _watched_runs(airflow)
+    return runs if len(runs) >= count else None
+
+
+def _wait_looks_after(maestro: Maestro, since: float) -> None:
+    """Wait until the task listings (the watcher's: nothing else waits now) ran twice after ``since``."""
+
+    def listed_twice() -> bool:
+        lines = maestro.requests_since(since)
+        return sum(1 for line in lines if line["route"] == "GET /api/v2/task") >= 2
+
+    wait_for("two more looks of the watcher", listed_twice, 120, every=1.0)
+
+
+def _payloads_of(airflow: Airflow, run: dict[str, Any]) -> list[dict[str, Any]]:
+    path = f"/api/v2/dags/{WATCHED}/dagRuns/{run['dag_run_id']}/upstreamAssetEvents"
+    return [dict(event["extra"]["payload"]) for event in airflow.call("GET", path)["asset_events"]]
 
 
 def test_every_maestro_task_of_the_session_ended_once(maestro: Maestro, report: dict) -> None:

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
 
 from botcity_provider.client import MaestroClient
 from tests.conftest import ROOT, connection_json
@@ -77,6 +78,10 @@ def test_every_example_has_a_test() -> None:
         "maestro_restart",
         "maestro_mapped",
         "maestro_datapool",
+        "maestro_on_bot_finished",
+        "maestro_notify",  # run by tests/notifications/test_notifier.py
+        "maestro_runner",
+        "maestro_result_files",
     }
     assert {path.stem for path in EXAMPLES.glob("maestro_*.py")} == tested
 
@@ -196,3 +201,30 @@ def test_datapool(maestro_conn, airflow_db, client: MaestroClient, mode: str, tm
     # Airflow 2's `dags test` prints each task log line twice: the same count for every invoice, then.
     assert len(set(tickets.values())) == 1 and set(tickets.values()) <= {1, 2}, tickets
     assert ("Waiting for the bots in the triggerer" in log) is (mode == "deferred")
+
+
+@pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="asset watchers are Airflow 3's")
+def test_on_bot_finished_run_by_hand(maestro_conn, airflow_db, tmp_path: Path) -> None:
+    # Scheduled on the watcher's events (tests/cluster proves those); by hand, it has none to read.
+    log = dags_test(maestro_conn, "maestro_on_bot_finished", "polled", tmp_path)
+    assert "Started by hand: no bot run to book" in log
+    assert maestro_conn.tasks() == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_runner(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    log = dags_test(maestro_conn, "maestro_runner", mode, tmp_path)
+    assert "Maestro runner 'emulator-runner' is online" in log
+    (task,) = maestro_conn.tasks()
+    assert (task["activityLabel"], task["state"]) == ("invoice-entry-bot", "FINISHED")
+
+
+# Airflow 2.11's `dags test` stores an alias's events only once the scheduler has stored the alias
+# (docs/howto/fetch-artifacts.md says to run `airflow dags reserialize` first there).
+@pytest.mark.skipif(not AIRFLOW_V_3_0_PLUS, reason="Airflow 2.11's dags test needs the alias stored first")
+@pytest.mark.parametrize("mode", MODES)
+def test_result_files(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    log = dags_test(maestro_conn, "maestro_result_files", mode, tmp_path)
+    assert "ledger.csv: 2 rows" in log
+    (task,) = maestro_conn.tasks()
+    assert task["state"] == "FINISHED"

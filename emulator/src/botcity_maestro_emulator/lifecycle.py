@@ -77,6 +77,8 @@ class Schedule:
     items: list[int] | None = None
     errors: list[str] = field(default_factory=list)
     ignore_interrupt: bool = False
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    """Result files the bot posts when a run ends by itself, as :class:`~.schemas.ResultFile` fields."""
     picked_up_at: float | None = None
     ended_at: float | None = None
     ended_by: str | None = None
@@ -149,6 +151,11 @@ def run_summary(record: TaskRecord) -> dict[str, Any]:
     }
 
 
+def ended_by_bot(record: TaskRecord) -> bool:
+    """Whether the current run has ended by the bot finishing it (when it posts its result files)."""
+    return record.state == "FINISHED" and record.schedule.ended_by == Ending.BOT
+
+
 def runs_of(record: TaskRecord) -> list[dict[str, Any]]:
     """Return every run of the task, oldest first; the last one is the current run."""
     return [*record.schedule.history, run_summary(record)]
@@ -170,6 +177,7 @@ def new_task(
         items=None if o.items is None else list(o.items),
         errors=list(o.errors),
         ignore_interrupt=o.ignore_interrupt,
+        artifacts=[asdict(result) for result in o.artifacts],
     )
     return TaskRecord(wire=_initial_wire(task_id, spec, login, at), schedule=schedule)
 

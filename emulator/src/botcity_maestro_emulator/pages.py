@@ -41,7 +41,7 @@ _STYLE = (
     "th{text-align:left;padding:.3rem 1rem .3rem 0;vertical-align:top}td{padding:.3rem 1rem .3rem 0}"
     "thead th{border-bottom:1px solid #cbd5e0}pre{background:#f7fafc;padding:.8rem;overflow:auto}"
     # Times stay on one line in the lists; only the free-text columns (messages) wrap.
-    ".runs,.artifacts,.errors,.tasks,.automations,.runners,.datapools{font-size:.9rem}"
+    ".runs,.artifacts,.errors,.tasks,.automations,.runners,.datapools,.alerts,.messages{font-size:.9rem}"
     ".runs td,.artifacts td,.errors td,.tasks td{white-space:nowrap}"
     ".runs td:nth-child(7),.errors td:nth-child(2){white-space:normal;min-width:12rem}"
     "footer{margin-top:2rem;color:#718096;font-size:.9rem}"
@@ -123,6 +123,28 @@ def _artifacts(artifacts: Sequence[dict[str, Any]]) -> str:
     return _grid("artifacts", ("Id", "Name", "File", "Size", "Created"), rows, "No artifacts.")
 
 
+def _alerts(alerts: Sequence[dict[str, Any]], *, with_task: bool) -> str:
+    """The alerts, newest first; the index names each one's task, a task's page does not need to."""
+    rows = []
+    for alert in list(reversed(alerts))[:INDEX_LIMIT]:
+        task_id = int(alert["taskId"])
+        task = [f'<a href="/tasks/{task_id}">{task_id}</a>'] if with_task else []
+        facts = (alert.get("type"), alert.get("title"), alert.get("message"), alert.get("date"))
+        rows.append(task + _text_cells(*facts))
+    headers = (("Task",) if with_task else ()) + ("Type", "Title", "Message", "Date")
+    return _grid("alerts", headers, rows, "No alerts.")
+
+
+def _messages(messages: Sequence[dict[str, Any]]) -> str:
+    """The e-mail messages, newest first: to whom (addresses, then logins), subject, body."""
+    rows = []
+    for message in list(reversed(messages))[:INDEX_LIMIT]:
+        to = ", ".join([*message.get("emails", []), *message.get("logins", [])])
+        facts = (to, message.get("subject"), message.get("body"), message.get("type"), message.get("date"))
+        rows.append(_text_cells(*facts))
+    return _grid("messages", ("To", "Subject", "Body", "Type", "Date"), rows, "No e-mail messages.")
+
+
 def _errors(errors: Sequence[dict[str, Any]]) -> str:
     rows = [
         _text_cells(entry.get("type"), entry.get("message"), entry.get("dateCreation")) for entry in errors
@@ -135,8 +157,10 @@ def task_page(
     runs: Sequence[dict[str, Any]],
     artifacts: Sequence[dict[str, Any]],
     errors: Sequence[dict[str, Any]],
+    alerts: Sequence[dict[str, Any]] = (),
 ) -> str:
-    """Render one task: what the API says of it, its parameters, every run, its artifacts and errors."""
+    """Render one task: what the API says of it, its parameters, every run, its artifacts, errors and
+    alerts."""
     parameters = json.dumps(task.get("parameters") or {}, indent=2, ensure_ascii=False, sort_keys=True)
     body = (
         _key_values(_facts(task))
@@ -144,6 +168,7 @@ def task_page(
         + f"<h2>Runs</h2>{_runs(runs)}"
         + f"<h2>Artifacts</h2>{_artifacts(artifacts)}"
         + f"<h2>Error entries</h2>{_errors(errors)}"
+        + f"<h2>Alerts</h2>{_alerts(alerts, with_task=False)}"
         + '<p><a href="/">All tasks</a></p>'
     )
     return _page(f"Task {task['id']}", body)
@@ -160,6 +185,10 @@ class Workspace:
     """Datapool label → entry state → how many entries are in it."""
     consumers: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Datapool label → the settings of its emulated bot (pools without one are absent)."""
+    alerts: Sequence[dict[str, Any]] = ()
+    """Every alert posted, in the order they came."""
+    messages: Sequence[dict[str, Any]] = ()
+    """Every e-mail message "sent", in the order they came."""
 
 
 def _automations(automations: Sequence[dict[str, Any]]) -> str:
@@ -246,6 +275,8 @@ def index_page(
         f"<h2>Automations</h2>{_automations(rest.automations)}"
         f"<h2>Runners</h2>{_runners(rest.runners)}"
         f"<h2>Datapools</h2>{_datapools(rest.datapools, rest.pool_counts, rest.consumers)}"
+        f"<h2>Alerts</h2>{_alerts(rest.alerts, with_task=True)}"
+        f"<h2>E-mail messages</h2>{_messages(rest.messages)}"
     )
     summary = f'<p class="summary">Workspace {escape(workspace)}: {count}.</p>'
     return _page("Maestro emulator", f"{summary}<h2>Tasks</h2>{grid}{sections}")

@@ -28,7 +28,9 @@ _OVERRIDE_FIELDS = (
     "items",
     "errors",
     "ignore_interrupt",
+    "artifacts",
 )
+_RESULT_FILE_FIELDS = ("name", "content", "size")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,18 @@ class Overrides:
     """Messages the bot reports as error entries when a run ends FAILED."""
     ignore_interrupt: bool = False
     """Whether the bot ignores a cooperative interrupt request, as a badly written bot would."""
+    artifacts: tuple[ResultFile, ...] = ()
+    """Result files the bot posts to its task when a run ends by itself (whatever its finish status)."""
+
+
+@dataclass(frozen=True)
+class ResultFile:
+    """One result file the emulated bot posts: ``content`` (text, sent as UTF-8), repeated and cut to
+    ``size`` bytes when a size is given, so a test can ask for a big file without sending it."""
+
+    name: str
+    content: str
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +172,36 @@ def parse_overrides(value: Any) -> Overrides:
         items=_items(data.get("items"), f"{where}.items"),
         errors=_strings(data.get("errors"), f"{where}.errors"),
         ignore_interrupt=_flag(data.get("ignore_interrupt"), f"{where}.ignore_interrupt"),
+        artifacts=_result_files(data.get("artifacts"), f"{where}.artifacts"),
     )
+
+
+def _result_files(value: Any, where: str) -> tuple[ResultFile, ...]:
+    """``[{name, content?, size?}]``: ``content`` defaults to the name and a newline."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise bad_request(where, "must be a list of {name, content?, size?} objects")
+    files = []
+    for index, entry in enumerate(value):
+        at = f"{where}[{index}]"
+        data = expect_object(entry, at)
+        unknown = sorted(set(data) - set(_RESULT_FILE_FIELDS))
+        if unknown:
+            raise bad_request(
+                f"{at}.{unknown[0]}", f"unknown key; known keys: {', '.join(_RESULT_FILE_FIELDS)}"
+            )
+        name = data.get("name")
+        if not isinstance(name, str) or not name:
+            raise bad_request(f"{at}.name", "must be a non-empty string")
+        content = data.get("content", f"{name}\n")
+        size = data.get("size")
+        if not isinstance(content, str) or (size is not None and content == ""):
+            raise bad_request(f"{at}.content", "must be a string, not empty when a size is given")
+        if size is not None and not (is_int(size) and size >= 0):
+            raise bad_request(f"{at}.size", f"must be a non-negative integer, got {size!r}")
+        files.append(ResultFile(name, content, size))
+    return tuple(files)
 
 
 def parse_task_update(body: Any) -> dict[str, Any]:

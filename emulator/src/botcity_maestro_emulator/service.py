@@ -12,7 +12,7 @@ from botcity_maestro_emulator.errors import ApiError
 from botcity_maestro_emulator.faults import FaultEngine, FaultProfile, merge_profile
 from botcity_maestro_emulator.journal import Journal
 from botcity_maestro_emulator.request_log import RequestLog
-from botcity_maestro_emulator.stats import Stats
+from botcity_maestro_emulator.stats import Stats, alert_counts
 from botcity_maestro_emulator.store import Store
 from botcity_maestro_emulator.taskbook import TaskBook
 from botcity_maestro_emulator.uploads import FileArea
@@ -32,7 +32,7 @@ class Emulator:
         self.stats = Stats()
         self.request_log = RequestLog(config.request_log)
         self.faults = FaultEngine(merge_profile(FaultProfile(), config.faults))
-        self.tasks = TaskBook(self.store, config, self.stats)
+        self.tasks = TaskBook(self.store, config, self.stats, self.files)
         self.consumers = Consumers(self.store)
         self._runner_tokens = frozenset(config.runner_tokens)
 
@@ -78,6 +78,8 @@ class Emulator:
             tasks_by_state=self.tasks.count_by_state(at),
             artifacts=len(self.store.objects["artifact"]),
             datapools=self.consumers.progress(at),
+            alerts_by_type=alert_counts(self.store.values("alert")),
+            messages=len(self.store.objects["message"]),
         )
 
     def reset(self) -> None:

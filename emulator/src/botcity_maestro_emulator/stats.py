@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 FAULT_KINDS = (
@@ -17,6 +18,15 @@ FAULT_KINDS = (
     "lost_push",
     "stall",
 )
+
+# The types an alert can have (what ``POST /api/v2/alerts`` accepts); each is counted, 0 included.
+ALERT_TYPES = ("INFO", "WARN", "ERROR")
+
+
+def alert_counts(alerts: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Count stored alerts by type, with every type present so a test can compare the whole mapping."""
+    counts = Counter(str(alert.get("type")) for alert in alerts)
+    return {kind: counts[kind] for kind in ALERT_TYPES}
 
 
 class Stats:
@@ -41,11 +51,15 @@ class Stats:
         tasks_by_state: dict[str, int],
         artifacts: int,
         datapools: dict[str, dict[str, int]],
+        alerts_by_type: dict[str, int],
+        messages: int,
     ) -> dict[str, Any]:
         """Return the stats document; the key set is a contract with the tests, do not add to it lightly.
 
         :param datapools: label → ``{"done", "failed"}`` of each pool's consumer (see ``consumer``); unlike
             the counters these live with the pools, so a reset clears them and a restart keeps them.
+        :param alerts_by_type: alerts stored, by type (``INFO``, ``WARN``, ``ERROR``, each present); like
+            ``messages`` (e-mails stored) and ``artifacts``, counted from the store, not the traffic.
         """
         return {
             "logins": self.logins,
@@ -59,4 +73,6 @@ class Stats:
             "artifacts": artifacts,
             "bytes_uploaded": self.bytes_uploaded,
             "datapools": datapools,
+            "alerts": alerts_by_type,
+            "messages": messages,
         }

@@ -9,12 +9,13 @@ from starlette.datastructures import QueryParams
 from botcity_maestro_emulator.config import EmulatorConfig
 from botcity_maestro_emulator.errors import ApiError, bad_request, not_found
 from botcity_maestro_emulator.history import describe
-from botcity_maestro_emulator.lifecycle import TaskRecord, advance, apply_update, new_task
+from botcity_maestro_emulator.lifecycle import TaskRecord, advance, apply_update, ended_by_bot, new_task
 from botcity_maestro_emulator.paging import select
-from botcity_maestro_emulator.records import error_record, new_id
+from botcity_maestro_emulator.records import artifact_record, error_record, new_id
 from botcity_maestro_emulator.schemas import TASK_STATES, NewTask, parse_task_update
 from botcity_maestro_emulator.stats import Stats
 from botcity_maestro_emulator.store import Store
+from botcity_maestro_emulator.uploads import FileArea
 
 SORTABLE_TASK_FIELDS = (
     "id",
@@ -47,10 +48,13 @@ BOT_ERROR_TYPE = "EmulatedBotError"
 class TaskBook:
     """Tasks of one emulator; every read first applies the transitions that are due (see ``lifecycle``)."""
 
-    def __init__(self, store: Store, config: EmulatorConfig, stats: Stats) -> None:
+    def __init__(
+        self, store: Store, config: EmulatorConfig, stats: Stats, files: FileArea | None = None
+    ) -> None:
         self.store = store
         self.config = config
         self.stats = stats
+        self.files = files
 
     def create(self, spec: NewTask, at: float) -> TaskRecord:
         """Create a task; with a known-activity list, an unknown label is a 404 as on a real workspace."""
@@ -99,6 +103,23 @@ class TaskBook:
             login = self.config.login
             entry = error_record(record.wire, body, error_id=error_id, organization=login, at=reported_at)
             self.store.put("error", error_id, entry)
+        if ended_by_bot(record):
+            self._post_result_files(record, reported_at)
+
+    def _post_result_files(self, record: TaskRecord, at: float) -> None:
+        """Post the result files of ``_emulator.artifacts``, as a bot does just before it finishes."""
+        if self.files is None:
+            return
+        for spec in record.schedule.artifacts:
+            pattern = str(spec["content"]).encode()
+            size = len(pattern) if spec.get("size") is None else int(spec["size"])
+            artifact_id = self.store.new_artifact_id()
+            name = str(spec["name"])
+            entry = artifact_record(
+                artifact_id, record.wire, name, name, organization=self.config.login, at=at
+            )
+            entry["size"] = self.files.write_artifact(artifact_id, pattern, size)
+            self.store.put("artifact", str(artifact_id), entry)
 
     def refresh_all(self, at: float) -> None:
         """Advance every task that can still move by itself."""

@@ -131,6 +131,17 @@ class EmulatorHandle:
         result: list[dict[str, Any]] = self._admin("GET", "tasks")
         return result
 
+    def alerts(self, task_id: int | None = None) -> list[dict[str, Any]]:
+        """Return the alerts posted (``GET /_emulator/alerts``), oldest first; only a task's if given."""
+        query = "" if task_id is None else f"?taskId={quote(str(task_id))}"
+        result: list[dict[str, Any]] = self._admin("GET", f"alerts{query}")
+        return result
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Return the e-mail messages sent (``GET /_emulator/messages``), oldest first."""
+        result: list[dict[str, Any]] = self._admin("GET", "messages")
+        return result
+
     def add_automation(
         self,
         label: str,
@@ -153,12 +164,29 @@ class EmulatorHandle:
         machine_id: str,
         *,
         name: str | None = None,
-        online: bool = True,
+        online: bool | None = None,
         type: str | None = None,
         version: str | None = None,
+        online_after_seconds: float | None = None,
+        offline_after_seconds: float | None = None,
     ) -> dict[str, Any]:
-        """Create or replace a runner (``POST /_emulator/runners``); return it as the API shows it."""
-        body = {"machineId": machine_id, "name": name, "isOnline": online, "type": type, "version": version}
+        """Create or replace a runner (``POST /_emulator/runners``); return it as the API shows it.
+
+        :param online: its state now; default online, or, with a schedule, the opposite of its first switch.
+        :param online_after_seconds: it comes online this long from now, by itself (on the emulator's
+            clock, applied when next read).
+        :param offline_after_seconds: it goes offline this long from now, by itself.
+        :raises urllib.error.HTTPError: 400 when a field is invalid or ``online`` contradicts the schedule.
+        """
+        body = {
+            "machineId": machine_id,
+            "name": name,
+            "isOnline": online,
+            "type": type,
+            "version": version,
+            "onlineAfterSeconds": online_after_seconds,
+            "offlineAfterSeconds": offline_after_seconds,
+        }
         result: dict[str, Any] = self._admin("POST", "runners", body)
         return result
 

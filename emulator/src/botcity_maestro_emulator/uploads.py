@@ -51,6 +51,22 @@ class FileArea:
     def artifact_path(self, artifact_id: int) -> Path:
         return self.root / "artifacts" / str(artifact_id)
 
+    def write_artifact(self, artifact_id: int, pattern: bytes, size: int) -> int:
+        """Write an artifact's file as ``pattern`` repeated and cut to ``size`` bytes, a chunk at a time
+        (a bot's result file of any size costs no memory); return the bytes written."""
+        destination = self.artifact_path(artifact_id)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        partial = destination.with_name(destination.name + ".part")
+        chunk = pattern * max(1, FLUSH_BYTES // max(1, len(pattern)))
+        with partial.open("wb") as out:
+            left = size
+            while left > 0:
+                piece = chunk[:left]
+                out.write(piece)
+                left -= len(piece)
+        os.replace(partial, destination)
+        return size
+
     def error_file_path(self, error_id: str, slot: str) -> Path:
         return self.root / "errors" / error_id / slot
 

@@ -10,7 +10,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowFailException, BaseOperator, ResumableJobMixin
+from airflow.providers.common.compat.sdk import (
+    AirflowException,
+    AirflowFailException,
+    BaseOperator,
+    ResumableJobMixin,
+)
 
 from botcity_provider._defaults import DEFAULT_CONN_ID
 from botcity_provider._events import classify
@@ -54,11 +59,23 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
     :param reattach: on a retry, take over the task an earlier try created (default). Turn off to
         always create a new task, e.g. when clearing a task to run the bot again (this also turns off
         Airflow 3.3's ``durable``).
+    :param require_runner_online: before creating the task, check that a runner is online (one request);
+        if not, create nothing and fail the try, so that Airflow's retries, not Maestro's queue, do the
+        waiting, and the failure shows. Maestro picks the runner itself (a new task names none), so this
+        checks ``runner_id`` if given, else that the workspace has at least one runner online. A runner
+        Maestro does not know fails at once. Taking over a task an earlier try created checks nothing.
+    :param runner_id: the runner ``require_runner_online`` checks (its machine id). Templated.
 
     The waiting parameters are those of :class:`~botcity_provider.operators._waiting.MaestroWaitingOperator`.
     """
 
-    template_fields: Sequence[str] = ("activity_label", "parameters", "priority", "min_execution_date")
+    template_fields: Sequence[str] = (
+        "activity_label",
+        "parameters",
+        "priority",
+        "min_execution_date",
+        "runner_id",
+    )
     template_fields_renderers = {"parameters": "json"}
     external_id_key = TASK_STATE_KEY
 
@@ -71,10 +88,14 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         test: bool = False,
         min_execution_date: datetime | str | None = None,
         reattach: bool = True,
+        require_runner_online: bool = False,
+        runner_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.activity_label = activity_label
+        self.require_runner_online = require_runner_online
+        self.runner_id = runner_id
         self.parameters = parameters
         self.priority = priority
         self.test = test
@@ -114,6 +135,8 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         """Take over the task an earlier try created, or create one; publish it either way."""
         task = self._earlier_task(context)
         if task is None:
+            if self.require_runner_online:
+                self._check_runner_online()
             task = self.hook.client.tasks.create(
                 self.activity_label,
                 parameters=self.parameters,
@@ -126,6 +149,32 @@ class MaestroCreateTaskOperator(ResumableJobMixin, MaestroWaitingOperator):
         self._latest = task
         self.publish(context, task.id)
         return task.id
+
+    def _check_runner_online(self) -> None:
+        """Raise, creating nothing, unless the runner (or, with no ``runner_id``, any runner) is online."""
+        from botcity_provider.client import NotFoundError
+
+        client = self.hook.client
+        not_created = f"the Maestro task for automation {self.activity_label!r} was not created"
+        if self.runner_id is not None:
+            try:
+                runner = client.runners.get(self.runner_id)
+            except NotFoundError as exc:
+                raise AirflowFailException(f"{exc}; {not_created}") from exc
+            if not runner.is_online:
+                raise AirflowException(
+                    f"Maestro runner {self.runner_id!r} is offline, so {not_created} "
+                    "(require_runner_online is set); a retry creates it once the runner is online"
+                )
+            self.log.info("Maestro runner %r is online", self.runner_id)
+            return
+        online = client.runners.list(online=True, size=1)
+        if not online.content:
+            raise AirflowException(
+                f"No Maestro runner of the workspace is online, so {not_created} "
+                "(require_runner_online is set); a retry creates it once a runner is online"
+            )
+        self.log.info("Maestro runner %r is online", online.content[0].machine_id)
 
     def _earlier_task(self, context: Context) -> Task | None:
         ti = context["ti"]

@@ -1,4 +1,4 @@
-"""The ``/_emulator/`` admin surface: reset, faults, stats, tokens, task schedules.
+"""The ``/_emulator/`` admin surface: reset, faults, stats, tokens, task schedules, alerts and e-mails.
 
 Never faulted or counted: tests and benchmarks must be able to read the counters through any fault profile
 without disturbing them. Open on loopback; with an admin token (which the CLI requires on any other address)
@@ -72,3 +72,19 @@ async def tokens(request: Request) -> Response:
 async def tasks(request: Request) -> Response:
     """Return every task with its internal schedule (epoch seconds, outcome, number of runs)."""
     return reply(emulator_of(request).tasks.describe_all(now()))
+
+
+@router.get("/alerts")
+async def alerts(request: Request) -> Response:
+    """Return every alert posted since start or reset, oldest first (only a task's with ``?taskId=``)."""
+    found = emulator_of(request).store.values("alert")
+    task_id = request.query_params.get("taskId")
+    if task_id is not None:
+        found = [alert for alert in found if str(alert["taskId"]) == task_id]
+    return reply(found)
+
+
+@router.get("/messages")
+async def messages(request: Request) -> Response:
+    """Return every e-mail message "sent" since start or reset, oldest first, recipients included."""
+    return reply(emulator_of(request).store.values("message"))

@@ -11,6 +11,12 @@ the emulator's guesses, kept small:
 
 A runner comes into being through ``POST /_emulator/runners``; the emulator's own runner (the one whose id
 every picked-up task carries) is always there, online, and can be replaced like any other.
+
+A seeded runner may also go online and offline by itself (``onlineAfterSeconds``, ``offlineAfterSeconds``).
+Nothing runs in the background: the switches are stored with the runner, as epoch seconds, and the due ones
+are applied whenever a runner is read (:func:`runner_at`), so its state is a function of the stored record
+and the wall clock, and a restarted emulator keeps the schedule. Setting a runner online or offline by hand
+drops what is left of its schedule.
 """
 
 from __future__ import annotations
@@ -41,16 +47,52 @@ SORTABLE_RUNNER_FIELDS = (
 )
 DEFAULT_SUMMARY_DAYS = 30
 _BOOLEANS = {"true": True, "false": False}
+SWITCHES = "_switches"
+"""The runner record's own key for its scheduled ``[at, online]`` switches, earliest first; never served."""
+
+
+def runner_at(record: dict[str, Any], at: float) -> tuple[dict[str, Any], bool]:
+    """Apply the switches of a stored runner due by ``at``; return the record and whether it changed.
+
+    A switch online also sets ``dateLastConnection`` to its own moment, not the moment of the read: the
+    answer is the same whenever the runner is read after it.
+    """
+    switches = record.get(SWITCHES) or []
+    due = [switch for switch in switches if switch[0] <= at]
+    if not due:
+        return record, False
+    changed = dict(record)
+    for moment, online in due:
+        changed["isOnline"] = bool(online)
+        if online:
+            changed["dateLastConnection"] = iso(moment)
+    changed[SWITCHES] = switches[len(due) :]
+    if not changed[SWITCHES]:
+        del changed[SWITCHES]
+    return changed, True
+
+
+def wire(record: dict[str, Any]) -> dict[str, Any]:
+    """The runner as the API shows it: its schedule is the emulator's own."""
+    return {key: value for key, value in record.items() if key != SWITCHES}
 
 
 def all_runners(emulator: Emulator) -> list[dict[str, Any]]:
-    """Return every runner, the emulator's own included (stored on first sight, so its dates stay put)."""
+    """Return every runner as it is now, the emulator's own included (stored on first sight, so its dates
+    stay put); a runner whose schedule switched it since the last read is stored as it now is."""
+    at = now()
     if emulator.store.get("runner", MACHINE_ID) is None:
         record = runner_record(
-            MACHINE_ID, {"name": "Emulator runner"}, organization=emulator.config.login, at=now()
+            MACHINE_ID, {"name": "Emulator runner"}, organization=emulator.config.login, at=at
         )
         emulator.store.put("runner", MACHINE_ID, record)
-    return sort_items(emulator.store.values("runner"), [("machineId", False)])
+    runners = []
+    for stored in emulator.store.values("runner"):
+        record, changed = runner_at(stored, at)
+        if changed:
+            emulator.store.put("runner", record["machineId"], record)
+        runners.append(wire(record))
+    return sort_items(runners, [("machineId", False)])
 
 
 def find_runner(emulator: Emulator, machine_id: str) -> dict[str, Any]:

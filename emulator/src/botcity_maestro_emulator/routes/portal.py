@@ -2,9 +2,9 @@
 
 The provider's link points at ``<portal>/tasks/<id>``. With the emulator as the portal,
 ``GET /tasks/{taskId}`` shows what a person looks for there: what the API says of the task, its
-parameters, every run (so the failure before a restart stays visible), its artifacts and its error
-entries. ``GET /`` lists the tasks, then the automations, the runners and the datapools (with their
-entries counted by state, and each one's emulated bot).
+parameters, every run (so the failure before a restart stays visible), its artifacts, its error
+entries and its alerts. ``GET /`` lists the tasks, then the automations, the runners, the datapools (with
+their entries counted by state, and each one's emulated bot), the alerts and the e-mail messages.
 The pages need no token (a browser has none) and, like the ``/_emulator/`` admin routes, they are never
 faulted, delayed or counted: opening a link must not change what a test or a benchmark measures.
 """
@@ -59,6 +59,8 @@ def _workspace(emulator: Emulator) -> Workspace:
             for label in store.objects["datapool"]
             if (settings := emulator.consumers.settings(label)) is not None
         },
+        alerts=store.values("alert"),
+        messages=store.values("message"),
     )
 
 
@@ -72,7 +74,8 @@ async def task(taskId: str, request: Request) -> Response:
         return HTMLResponse(message_page(f"Task {taskId}", exc.message), status_code=exc.status)
     artifacts = _of_task(emulator, "artifact", record.id)
     errors = sorted(_of_task(emulator, "error", record.id), key=lambda entry: str(entry["dateCreation"]))
-    return HTMLResponse(task_page(record.wire, runs_of(record), artifacts, errors))
+    alerts = _of_task(emulator, "alert", record.id)
+    return HTMLResponse(task_page(record.wire, runs_of(record), artifacts, errors, alerts))
 
 
 def _of_task(emulator: Emulator, kind: str, task_id: int) -> list[dict[str, object]]:

@@ -19,7 +19,7 @@ from botcity_maestro_emulator.records import new_id, runner_record
 from botcity_maestro_emulator.routes.admin import admin_only
 from botcity_maestro_emulator.routes.automations import register_automation
 from botcity_maestro_emulator.routes.common import emulator_of, lookup, read_json, read_object, reply
-from botcity_maestro_emulator.routes.machines import find_runner
+from botcity_maestro_emulator.routes.machines import SWITCHES, find_runner, wire
 from botcity_maestro_emulator.schemas import optional_str, required_str
 from botcity_maestro_emulator.service import Emulator
 from botcity_maestro_emulator.timefmt import iso, now
@@ -36,23 +36,48 @@ async def seed_automation(request: Request) -> Response:
 
 @router.post("/runners")
 async def seed_runner(request: Request) -> Response:
-    """Create or replace a runner ``{machineId, name?, isOnline?, type?, version?}`` (online by default)."""
+    """Create or replace a runner ``{machineId, name?, isOnline?, type?, version?, onlineAfterSeconds?,
+    offlineAfterSeconds?}``: online by default; with a schedule, in the state opposite to its first switch.
+    """
     emulator = emulator_of(request)
     body = await read_object(request)
     machine_id = required_str(body, "machineId")
     fields: dict[str, Any] = {key: optional_str(body, key) for key in ("name", "type", "version")}
-    online = body.get("isOnline", True)
+    at = now()
+    switches = _switches(body, at)
+    online = body.get("isOnline")
+    if online is None:
+        online = not switches[0][1] if switches else True
     if not isinstance(online, bool):
         raise bad_request("isOnline", f"must be a boolean, got {online!r}")
-    at = now()
+    if switches and switches[0][1] is online:
+        state = "online" if online else "offline"
+        raise bad_request("isOnline", f"the runner's first switch would leave it {state}, as it starts")
     record = runner_record(
         machine_id, {**fields, "isOnline": online}, organization=emulator.config.login, at=at
     )
+    if switches:
+        record[SWITCHES] = switches
     previous = emulator.store.get("runner", machine_id)
     if previous is not None:
         # Replacing keeps the runner's age, as re-registering a machine would.
         record["dateCreation"] = previous["dateCreation"]
-    return reply(emulator.store.put("runner", machine_id, record))
+    return reply(wire(emulator.store.put("runner", machine_id, record)))
+
+
+def _switches(body: dict[str, Any], at: float) -> list[list[Any]]:
+    """The runner's scheduled ``[at, online]`` switches, earliest first, from its two delays."""
+    switches = []
+    for key, online in (("onlineAfterSeconds", True), ("offlineAfterSeconds", False)):
+        delay = body.get(key)
+        if delay is None:
+            continue
+        if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay < float("inf"):
+            raise bad_request(key, f"must be a number of seconds, 0 or more, got {delay!r}")
+        switches.append([at + float(delay), online])
+    if len(switches) == 2 and switches[0][0] == switches[1][0]:
+        raise bad_request("offlineAfterSeconds", "must differ from onlineAfterSeconds")
+    return sorted(switches)
 
 
 @router.post("/runners/{machineId}/online")
@@ -68,6 +93,8 @@ async def runner_offline(machineId: str, request: Request) -> Response:
 
 
 def _set_online(emulator: Emulator, machine_id: str, online: bool) -> dict[str, Any]:
+    # The runner as served has no schedule: a switch by hand drops what was left of it, as a test that
+    # takes a runner over expects it to stay as set.
     runner = dict(find_runner(emulator, machine_id))
     runner["isOnline"] = online
     if online:

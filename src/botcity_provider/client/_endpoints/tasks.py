@@ -48,6 +48,10 @@ def get_task(task_id: object) -> Call[Task]:
     return call("tasks.get", (ident,), f"Getting task {ident}", _task, hint=TASK_HINT)
 
 
+DEFAULT_TASK_SORT = ("dateCreation,desc",)
+"""Newest first: Spring's ``sort`` items, in priority order."""
+
+
 def list_tasks(
     *,
     activity_label: str | None = None,
@@ -56,7 +60,7 @@ def list_tasks(
     machine_id: str | None = None,
     page: int = 0,
     size: int = 100,
-    sort: Iterable[str] = ("dateCreation,desc",),
+    sort: Iterable[str] = DEFAULT_TASK_SORT,
 ) -> Call[Page[Task]]:
     """``GET /api/v2/task``: one page of the workspace's tasks, newest first by default."""
     query = paging(page, size) + [("sort", order) for order in sort] + days_back(days)

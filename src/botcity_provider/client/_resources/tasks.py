@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from botcity_provider.client import _endpoints as api
+from botcity_provider.client._endpoints.tasks import DEFAULT_TASK_SORT
 from botcity_provider.client._flows import tasks as flows
 from botcity_provider.client._models import FinishStatus, Page, Task, TaskState
 
@@ -56,8 +57,10 @@ class Tasks(Resource):
         machine_id: str | None = None,
         page: int = 0,
         size: int = 100,
+        sort: Sequence[str] = DEFAULT_TASK_SORT,
     ) -> Page[Task]:
-        """One page of tasks, newest first, optionally filtered."""
+        """One page of tasks, newest first unless ``sort`` says otherwise (Spring's ``field,desc``),
+        optionally filtered."""
         return self._client._run(
             api.list_tasks(
                 activity_label=activity_label,
@@ -66,6 +69,7 @@ class Tasks(Resource):
                 machine_id=machine_id,
                 page=page,
                 size=size,
+                sort=sort,
             )
         )
 
@@ -173,8 +177,10 @@ class AsyncTasks(AsyncResource):
         machine_id: str | None = None,
         page: int = 0,
         size: int = 100,
+        sort: Sequence[str] = DEFAULT_TASK_SORT,
     ) -> Page[Task]:
-        """One page of tasks, newest first, optionally filtered."""
+        """One page of tasks, newest first unless ``sort`` says otherwise (Spring's ``field,desc``),
+        optionally filtered."""
         return await self._client._run(
             api.list_tasks(
                 activity_label=activity_label,
@@ -183,6 +189,7 @@ class AsyncTasks(AsyncResource):
                 machine_id=machine_id,
                 page=page,
                 size=size,
+                sort=sort,
             )
         )
 
