@@ -46,7 +46,7 @@ with DAG(
     run_bot = MaestroCreateTaskOperator(
         task_id="run_bot",
         activity_label="invoice-entry-bot",
-        parameters={"batch": "{{ ds }}", "_emulator": {"queue_seconds": 1, "run_seconds": 2}},
+        parameters={"batch": "{{ run_id }}", "_emulator": {"queue_seconds": 1, "run_seconds": 2}},
         require_runner_online=True,
         runner_id=RUNNER,
         poll_interval=5,
