@@ -11,12 +11,35 @@ import sys
 from pathlib import Path
 
 import pytest
+from airflow.providers.common.compat.version_compat import get_base_airflow_version_tuple
 
 from botcity_provider.client import MaestroClient
 from botcity_provider.notifications.maestro import MaestroNotifier, send_maestro_notification
 from tests.conftest import FAST_RETRY, connection_json
 from tests.dag_runs import DagResult
 from tests.dags.test_examples import dags_test
+
+# Proved on Airflow 3.1 and later only. On 2.11 the notifier's templates came out unrendered and its
+# errors are swallowed by Airflow's own call; on 3.0 a plain task found no Maestro task of its run, and
+# dag.test() logs elsewhere. docs/howto/notifications.md says so.
+pytestmark = pytest.mark.skipif(
+    get_base_airflow_version_tuple() < (3, 1, 0), reason="MaestroNotifier is proved on Airflow 3.1+ only"
+)
+
+# ``await notifier`` (what a deadline alert does in the triggerer) came with Airflow 3.1.
+awaitable = pytest.mark.skipif(
+    get_base_airflow_version_tuple() < (3, 1, 0), reason="a notifier is awaitable from Airflow 3.1"
+)
+
+
+def _context(**values: object) -> dict[str, object]:
+    """A callback's context: Airflow 2's notifier renders its templates with the context's DAG."""
+    from datetime import datetime
+
+    from airflow.providers.common.compat.sdk import DAG
+
+    return {"dag": DAG("notify_context", schedule=None, start_date=datetime(2026, 1, 1)), **values}
+
 
 NOTIFIER = "botcity_provider.notifications.maestro.MaestroNotifier"
 
@@ -86,11 +109,12 @@ def test_a_templated_task_id_names_the_task_to_alert_on(run_dag, maestro_conn) -
     assert (alert["taskId"], alert["type"], alert["title"]) == (task_id, "INFO", "Named")
 
 
-def test_nothing_to_deliver_to_is_a_warning_and_no_request(run_dag, maestro_conn) -> None:
+def test_nothing_to_deliver_to_is_a_warning_and_no_request(run_dag, maestro_conn, caplog) -> None:
     result = run_dag("notify_named_task")
 
     assert result.state == "success", result.log[-3000:]
-    assert "MaestroNotifier sent nothing for 'Named'" in result.log
+    # Airflow 2 logs a notifier's lines through a logger that does not write to the output.
+    assert "MaestroNotifier sent nothing for 'Named'" in result.log + caplog.text
     assert maestro_conn.stats()["requests_total"] == 0
     assert maestro_conn.alerts() == [] and maestro_conn.messages() == []
 
@@ -121,6 +145,7 @@ def test_a_refused_key_says_so_without_showing_it(run_dag, maestro_conn, monkeyp
 DEADLINE_CONTEXT = {"dag_run": {"dag_id": "nightly", "run_id": "r1"}, "deadline": {"id": "d-1"}}
 
 
+@awaitable
 async def test_awaiting_posts_the_alert_with_the_async_client(maestro_conn) -> None:
     task_id = _create(maestro_conn)
     notifier = MaestroNotifier(
@@ -136,6 +161,7 @@ async def test_awaiting_posts_the_alert_with_the_async_client(maestro_conn) -> N
     assert (alert["title"], alert["message"]) == ("nightly missed its deadline", "deadline d-1")
 
 
+@awaitable
 async def test_awaiting_without_a_task_emails(maestro_conn) -> None:
     notifier = send_maestro_notification(
         title="{{ dag_run.dag_id }} is late",
@@ -169,6 +195,7 @@ async def test_the_triggerers_callback_trigger_runs_it_from_its_kwargs(maestro_c
     assert _only(maestro_conn.messages())["subject"] == "nightly is late"
 
 
+@awaitable
 async def test_an_unknown_connection_fails_the_await_with_its_name(maestro_conn) -> None:
     notifier = MaestroNotifier(
         title="t", message="m", emails=["ops@example.com"], maestro_conn_id="botcity_nowhere", context={}
@@ -190,8 +217,8 @@ def test_one_notifier_used_twice_renders_its_templates_afresh(maestro_conn) -> N
     first, second = _create(maestro_conn), _create(maestro_conn)
     shared = MaestroNotifier(title="for {{ params.t }}", message="m", maestro_task_id="{{ params.t }}")
 
-    shared({"params": {"t": first}})
-    shared({"params": {"t": second}})
+    shared(_context(params={"t": first}))
+    shared(_context(params={"t": second}))
 
     assert [(a["taskId"], a["title"]) for a in maestro_conn.alerts()] == [
         (first, f"for {first}"),
@@ -204,7 +231,7 @@ def test_a_task_id_that_renders_to_garbage_fails_before_any_request(maestro_conn
     from airflow.providers.common.compat.sdk import AirflowException
 
     with pytest.raises(AirflowException, match="maestro_task_id 'latest' is not a task id"):
-        notifier({"params": {"which": "latest"}})
+        notifier(_context(params={"which": "latest"}))
     assert maestro_conn.stats()["requests_total"] == 0
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowFailException
-from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS
+from airflow.providers.common.compat.version_compat import AIRFLOW_V_3_0_PLUS, get_base_airflow_version_tuple
 
 from botcity_provider.client import MaestroClient
 from botcity_provider.operators.artifacts import ALIAS_PREFIX, MaestroFetchArtifactsOperator
@@ -129,14 +129,16 @@ def test_a_dag_fetches_the_matching_result_files_each_one_an_asset_event(
 
 @pytest.mark.versions
 def test_a_name_that_would_leave_the_destination_fails_the_task_with_nothing_written(
-    run_dag: Any, tmp_path: Path
+    run_dag: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     out = tmp_path / "out"
     files = [{"name": "fine.csv"}, {"name": "../escaped.csv"}]
     result = run_dag("artifacts_fetch", conf={"files": files, "destination": str(out), "names": "*"})
 
     assert result.task_states["fetch"] == "failed"
-    assert "'../escaped.csv', which is not a plain file name" in result.log
+    # Airflow 3.0's dag.test() shows a failed task's exception neither on the output nor in logging.
+    if get_base_airflow_version_tuple()[:2] != (3, 0):
+        assert "'../escaped.csv', which is not a plain file name" in result.log + caplog.text
     assert not (tmp_path / "escaped.csv").exists()
     assert not out.exists() or os.listdir(out) == []
 
