@@ -52,6 +52,9 @@ def test_a_list_is_pushed_once_each_with_its_key(run_dag, maestro_conn, client) 
     assert maestro_conn.stats()["requests"][PUSH] == 25
 
 
+# A thousand pushes, a hundred mapped tasks: past the suite's 300 s hang guard on a loaded machine
+# running Airflow 3.2 (seen in a compat run beside other suites). The guard is for hangs, not speed.
+@pytest.mark.timeout(1200)
 @pytest.mark.parametrize("mode", MODES)
 def test_a_thousand_items_processed_and_the_failed_ones_mapped(run_dag, maestro_conn, client, mode) -> None:
     client.datapools.create("orders")
