@@ -149,6 +149,7 @@ VERSION_SENSITIVE = (
     "tests/triggers/test_datapool_trigger.py",
     "tests/triggers/test_finished_trigger.py",
     "tests/triggers/test_runner_trigger.py",
+    "tests/triggers/test_bot_output.py",
     "tests/notifications/",
     "tests/sensors/",
     "tests/operators/",
@@ -156,6 +157,7 @@ VERSION_SENSITIVE = (
     "tests/dags/test_durability.py",
     "tests/dags/test_mapping.py",
     "tests/dags/test_datapools.py",
+    "tests/dags/test_bot_output.py",
 )
 
 

@@ -25,6 +25,7 @@ from botcity_provider.links.maestro import publish_link, remember_link
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
+    from botcity_provider._bot_news import BotNews
     from botcity_provider._progress import ProgressLog
     from botcity_provider.client import MaestroClient, Task
     from botcity_provider.hooks.maestro import MaestroHook
@@ -133,6 +134,7 @@ class MaestroWaitMixin(_Base):
             # Known from the look just taken; kept in the kwargs, which the UI and the logs show.
             activity_label=activity_label,
             cancel_on_kill=cancel_on_kill,
+            bot_output=getattr(self, "log_bot_output", True),
         )
         self.log.info("Waiting for Maestro task %s in the triggerer", task_id)
         self.defer(trigger=trigger, method_name="execute_complete", timeout=backstop(deadline_at))
@@ -157,14 +159,17 @@ def wait_for_task(
     deadline_at: float | None,
     progress: ProgressLog | None = None,
     logger: Any = log,
+    news: BotNews | None = None,
 ) -> Task:
     """Poll in this process until the task ends and return it; transient errors only delay the next poll.
 
     Given a :class:`Task` just read (the answer to a create or restart), that is the first look: no
-    request is made for it. Logs each change of the task, not each poll.
+    request is made for it. Logs each change of the task, not each poll, and with ``news`` what the bot
+    reports while it runs (one request more per poll, only while it is RUNNING).
 
     :raises MaestroTaskTimeoutError: the deadline (epoch seconds) passed first.
     """
+    from botcity_provider._bot_news import tell
     from botcity_provider._progress import ProgressLog, describe
     from botcity_provider.client import MaestroError, Task, is_transient
 
@@ -189,6 +194,8 @@ def wait_for_task(
                 logger.info("%s", line)
             if classify(str(seen.state), seen.finish_status, success_statuses) is not None:
                 return seen
+            if news is not None:
+                tell(client, news, seen, logger)
         if deadline_at is not None and time.time() + poll_interval_seconds > deadline_at:
             raise MaestroTaskTimeoutError(
                 f"Maestro task {task_id} did not finish before the deadline; last seen: "

@@ -111,6 +111,7 @@ TASK_CALLS: dict[str, Callable[[Twin, object], Awaitable[Any]]] = {
     "tasks.cancel": lambda m, i: m.tasks.cancel(i),
     "tasks.kill": lambda m, i: m.tasks.kill(i),
     "errors.list": lambda m, i: m.errors.list(i),
+    "alerts.list": lambda m, i: m.alerts.list(i),
     "alerts.create": lambda m, i: m.alerts.create(i, "title", "message"),
 }
 

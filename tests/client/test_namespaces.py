@@ -117,6 +117,32 @@ async def test_alerts_create(maestro: Twin, alert_type: str) -> None:
     )
 
 
+async def test_alerts_list_of_one_task_and_of_the_workspace_newest_first(maestro: Twin) -> None:
+    first = await maestro.tasks.create("invoices", parameters=STAY_QUEUED)
+    second = await maestro.tasks.create("invoices", parameters=STAY_QUEUED)
+    for title in ("one", "two"):
+        await maestro.alerts.create(first.id, title, "m")
+    await maestro.alerts.create(second.id, "three", "m", "ERROR")
+    mine = await maestro.alerts.list(first.id)
+    assert sorted(alert.title or "" for alert in mine.content) == ["one", "two"]
+    assert {alert.task_id for alert in mine.content} == {first.id} and mine.total_elements == 2
+    everyone = await maestro.alerts.list(size=2)
+    assert len(everyone.content) == 2 and everyone.total_elements == 3
+    # Newest first; alerts made within the same instant may come in either order, as from a database.
+    dates = [alert.date for alert in everyone.content + mine.content]
+    assert None not in dates
+    assert everyone.content[0].date >= everyone.content[1].date
+
+
+async def test_errors_list_of_the_workspace(maestro: Twin) -> None:
+    script = {"_emulator": {"outcome": "FAILED", "errors": ["boom"], "queue_seconds": 0, "run_seconds": 0}}
+    tasks = [await maestro.tasks.create("invoices", parameters=script) for _ in range(2)]
+    for task in tasks:
+        await _finished(maestro, task)
+    page = await maestro.errors.list(None)
+    assert {error.task_id for error in page.content} == {task.id for task in tasks}
+
+
 async def test_alert_for_an_unknown_task_is_not_found(maestro: Twin) -> None:
     with pytest.raises(NotFoundError):
         await maestro.alerts.create(4242, "t", "m")

@@ -82,6 +82,7 @@ def test_every_example_has_a_test() -> None:
         "maestro_notify",  # run by tests/notifications/test_notifier.py
         "maestro_runner",
         "maestro_result_files",
+        "maestro_bot_output",
     }
     assert {path.stem for path in EXAMPLES.glob("maestro_*.py")} == tested
 
@@ -116,6 +117,22 @@ def test_create_and_wait(maestro_conn, airflow_db, mode: str, tmp_path: Path) ->
     assert task["state"] == "FINISHED"
     assert "items processed/failed/total: 39/1/40" in log
     assert ("Waiting for Maestro task" in log) is (mode == "deferred")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bot_output(maestro_conn, airflow_db, mode: str, tmp_path: Path) -> None:
+    log = dags_test(maestro_conn, "maestro_bot_output", mode, tmp_path)
+    (task,) = maestro_conn.tasks()
+    said = [
+        f"The bot reported an error on Maestro task {task['id']}: TimeoutError: The supplier portal took "
+        f"30 s to answer; retrying (screenshot: {maestro_conn.url}/tasks/{task['id']})",
+        f"The bot raised a INFO alert on Maestro task {task['id']}: Half done: 20 of 40 invoices",
+        f"The bot raised a WARN alert on Maestro task {task['id']}: Two invoices skipped: No PDF attached",
+    ]
+    # Airflow 2's `dags test` writes each task log line twice (to the task's log and to the console).
+    copies = 2 if not AIRFLOW_V_3_0_PLUS and mode == "polled" else 1
+    assert [log.count(line) for line in said] == [copies] * 3, log[-4000:]
+    assert log.index(said[0]) < log.index(said[1]) < log.index(said[2])
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -18,6 +18,7 @@ EXAMPLES = {
     "howto/restart-task.html": ["maestro_restart.py"],
     "howto/upload-artifact.html": ["maestro_upload_then_run.py"],
     "howto/sensor.html": ["maestro_sensor.py"],
+    "howto/bot-output.html": ["maestro_bot_output.py"],
     "howto/datapools.html": ["maestro_datapool.py"],
 }
 # What a reader of the datapool how-to must find there: each section, by its heading, and the words that

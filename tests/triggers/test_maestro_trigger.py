@@ -52,6 +52,7 @@ def test_serialize_round_trips_with_json_only_kwargs() -> None:
         "success_statuses",
         "activity_label",
         "cancel_on_kill",
+        "bot_output",
     }
 
 

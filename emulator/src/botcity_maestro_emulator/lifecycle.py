@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from botcity_maestro_emulator.bot_output import plan
 from botcity_maestro_emulator.schemas import ITEM_KEYS, TASK_STATES, NewTask
 from botcity_maestro_emulator.timefmt import iso
 
@@ -79,6 +80,10 @@ class Schedule:
     ignore_interrupt: bool = False
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     """Result files the bot posts when a run ends by itself, as :class:`~.schemas.ResultFile` fields."""
+    bot_output: list[dict[str, Any]] = field(default_factory=list)
+    """Timed error entries and alerts the bot posts while each run goes on (see ``bot_output.plan``)."""
+    output_posted: int = 0
+    """How many entries of ``bot_output`` the current run has posted; a restart sets it back to 0."""
     picked_up_at: float | None = None
     ended_at: float | None = None
     ended_by: str | None = None
@@ -178,6 +183,7 @@ def new_task(
         errors=list(o.errors),
         ignore_interrupt=o.ignore_interrupt,
         artifacts=[asdict(result) for result in o.artifacts],
+        bot_output=plan(o),
     )
     return TaskRecord(wire=_initial_wire(task_id, spec, login, at), schedule=schedule)
 
@@ -322,6 +328,7 @@ def _restart(record: TaskRecord, update: Mapping[str, Any], at: float) -> None:
     s.queued_at = at
     s.stop_at, s.stop_cause = None, Ending.INTERRUPT
     s.picked_up_at = s.ended_at = s.ended_by = None
+    s.output_posted = 0
     s.automatic = True
     record.wire.update(state="START", finishStatus=None, finishMessage=None, interrupted=False, killed=False)
     record.wire.update(dateStartRunning=None, machineId=None, dateLastModified=iso(at))

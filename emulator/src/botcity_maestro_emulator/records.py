@@ -70,6 +70,32 @@ def error_record(
     }
 
 
+def alert_record(
+    task: dict[str, Any],
+    *,
+    alert_id: str,
+    title: str,
+    message: str,
+    alert_type: str,
+    organization: str,
+    at: float,
+) -> dict[str, Any]:
+    """Build an alert (``POST /api/v2/alerts``) for ``task``."""
+    return {
+        "id": alert_id,
+        "organizationLabel": organization,
+        "taskId": task["id"],
+        "activityName": task["activityName"],
+        "activityLabel": task["activityLabel"],
+        "botId": task["agentId"],
+        "title": title,
+        "message": message,
+        "type": alert_type,
+        "date": iso(at),
+        "repositoryLabel": "DEFAULT",
+    }
+
+
 def artifact_record(
     artifact_id: int, task: dict[str, Any], name: str, filename: str, *, organization: str, at: float
 ) -> dict[str, Any]:

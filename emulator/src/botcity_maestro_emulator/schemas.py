@@ -27,10 +27,16 @@ _OVERRIDE_FIELDS = (
     "message",
     "items",
     "errors",
+    "alerts",
     "ignore_interrupt",
     "artifacts",
 )
 _RESULT_FILE_FIELDS = ("name", "content", "size")
+_TIMED_ERROR_FIELDS = ("after_seconds", "type", "message", "screenshot")
+_TIMED_ALERT_FIELDS = ("after_seconds", "title", "message", "type")
+ALERT_TYPES = ("INFO", "WARN", "ERROR")
+BOT_ERROR_TYPE = "EmulatedBotError"
+"""The ``type`` of the error entries the emulated bot reports, unless a timed error names its own."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,10 @@ class Overrides:
     """``[total, processed, failed]`` item counts the bot reports."""
     errors: tuple[str, ...] = ()
     """Messages the bot reports as error entries when a run ends FAILED."""
+    timed_errors: tuple[TimedError, ...] = ()
+    """Error entries the bot reports while a run is RUNNING (the object entries of ``errors``)."""
+    alerts: tuple[TimedAlert, ...] = ()
+    """Alerts the bot posts while a run is RUNNING."""
     ignore_interrupt: bool = False
     """Whether the bot ignores a cooperative interrupt request, as a badly written bot would."""
     artifacts: tuple[ResultFile, ...] = ()
@@ -63,6 +73,27 @@ class ResultFile:
     name: str
     content: str
     size: int | None = None
+
+
+@dataclass(frozen=True)
+class TimedError:
+    """An error entry the bot reports ``after_seconds`` into each run, if the run is still going then."""
+
+    after_seconds: float
+    message: str
+    type: str = BOT_ERROR_TYPE
+    screenshot: bool = False
+    """Whether the bot also uploads a screenshot of the error, as ``POST /api/v2/error/{id}/screenshot``."""
+
+
+@dataclass(frozen=True)
+class TimedAlert:
+    """An alert the bot posts ``after_seconds`` into each run, if the run is still going then."""
+
+    after_seconds: float
+    title: str
+    message: str
+    type: str = "INFO"
 
 
 @dataclass(frozen=True)
@@ -164,13 +195,16 @@ def parse_overrides(value: Any) -> Overrides:
     unknown = sorted(set(data) - set(_OVERRIDE_FIELDS))
     if unknown:
         raise bad_request(f"{where}.{unknown[0]}", f"unknown key; known keys: {', '.join(_OVERRIDE_FIELDS)}")
+    messages, timed_errors = _errors(data.get("errors"), f"{where}.errors")
     return Overrides(
         outcomes=_outcomes(data.get("outcome"), f"{where}.outcome"),
         queue_seconds=_seconds(data.get("queue_seconds"), f"{where}.queue_seconds"),
         run_seconds=_seconds(data.get("run_seconds"), f"{where}.run_seconds"),
         message=optional_str(data, "message"),
         items=_items(data.get("items"), f"{where}.items"),
-        errors=_strings(data.get("errors"), f"{where}.errors"),
+        errors=messages,
+        timed_errors=timed_errors,
+        alerts=_alerts(data.get("alerts"), f"{where}.alerts"),
         ignore_interrupt=_flag(data.get("ignore_interrupt"), f"{where}.ignore_interrupt"),
         artifacts=_result_files(data.get("artifacts"), f"{where}.artifacts"),
     )
@@ -202,6 +236,71 @@ def _result_files(value: Any, where: str) -> tuple[ResultFile, ...]:
             raise bad_request(f"{at}.size", f"must be a non-negative integer, got {size!r}")
         files.append(ResultFile(name, content, size))
     return tuple(files)
+
+
+def _timed_entry(entry: Any, at: str, known: tuple[str, ...]) -> tuple[dict[str, Any], float]:
+    """Check one timed bot-output object: only ``known`` keys, and the ``after_seconds`` it needs."""
+    data = expect_object(entry, at)
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise bad_request(f"{at}.{unknown[0]}", f"unknown key; known keys: {', '.join(known)}")
+    after = _seconds(data.get("after_seconds"), f"{at}.after_seconds")
+    if after is None:
+        raise bad_request(f"{at}.after_seconds", "is required (seconds from the start of the run)")
+    return data, after
+
+
+def _text(data: Mapping[str, Any], field: str, at: str, default: str) -> str:
+    value = data.get(field)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise bad_request(f"{at}.{field}", f"must be a string, got {value!r}")
+    return value
+
+
+def _errors(value: Any, where: str) -> tuple[tuple[str, ...], tuple[TimedError, ...]]:
+    """``errors``: a message (reported when a run ends FAILED) or a timed object, entry by entry."""
+    if value is None:
+        return (), ()
+    shape = "must be a list of messages or {after_seconds, type?, message?, screenshot?} objects"
+    if not isinstance(value, list):
+        raise bad_request(where, shape)
+    messages: list[str] = []
+    timed: list[TimedError] = []
+    for index, entry in enumerate(value):
+        if isinstance(entry, str):
+            messages.append(entry)
+            continue
+        at = f"{where}[{index}]"
+        if not isinstance(entry, dict):
+            raise bad_request(at, shape)
+        data, after = _timed_entry(entry, at, _TIMED_ERROR_FIELDS)
+        error_type = _text(data, "type", at, BOT_ERROR_TYPE)
+        if not error_type.strip():
+            raise bad_request(f"{at}.type", "must be a non-empty string")
+        message = _text(data, "message", at, "")
+        screenshot = _flag(data.get("screenshot"), f"{at}.screenshot")
+        timed.append(TimedError(after, message, error_type, screenshot))
+    return tuple(messages), tuple(timed)
+
+
+def _alerts(value: Any, where: str) -> tuple[TimedAlert, ...]:
+    """``alerts``: ``[{after_seconds, title?, message?, type?}]``, ``type`` one of :data:`ALERT_TYPES`."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise bad_request(where, "must be a list of {after_seconds, title?, message?, type?} objects")
+    alerts = []
+    for index, entry in enumerate(value):
+        at = f"{where}[{index}]"
+        data, after = _timed_entry(entry, at, _TIMED_ALERT_FIELDS)
+        alert_type = data.get("type", "INFO")
+        if alert_type not in ALERT_TYPES:
+            raise bad_request(f"{at}.type", f"must be one of {', '.join(ALERT_TYPES)}, got {alert_type!r}")
+        title, message = _text(data, "title", at, ""), _text(data, "message", at, "")
+        alerts.append(TimedAlert(after, title, message, str(alert_type)))
+    return tuple(alerts)
 
 
 def parse_task_update(body: Any) -> dict[str, Any]:
@@ -256,14 +355,6 @@ def _items(value: Any, where: str) -> tuple[int, int, int] | None:
     if not isinstance(value, list) or len(value) != 3 or not all(is_int(v) and v >= 0 for v in value):
         raise bad_request(where, f"must be [total, processed, failed] non-negative integers, got {value!r}")
     return (value[0], value[1], value[2])
-
-
-def _strings(value: Any, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise bad_request(where, "must be a list of strings")
-    return tuple(value)
 
 
 def _flag(value: Any, where: str) -> bool:

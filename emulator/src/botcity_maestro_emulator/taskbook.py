@@ -6,13 +6,14 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from botcity_maestro_emulator.bot_output import SCREENSHOT_NAME, SCREENSHOT_PNG, due_output
 from botcity_maestro_emulator.config import EmulatorConfig
 from botcity_maestro_emulator.errors import ApiError, bad_request, not_found
 from botcity_maestro_emulator.history import describe
 from botcity_maestro_emulator.lifecycle import TaskRecord, advance, apply_update, ended_by_bot, new_task
 from botcity_maestro_emulator.paging import select
-from botcity_maestro_emulator.records import artifact_record, error_record, new_id
-from botcity_maestro_emulator.schemas import TASK_STATES, NewTask, parse_task_update
+from botcity_maestro_emulator.records import alert_record, artifact_record, error_record, new_id
+from botcity_maestro_emulator.schemas import BOT_ERROR_TYPE, TASK_STATES, NewTask, parse_task_update
 from botcity_maestro_emulator.stats import Stats
 from botcity_maestro_emulator.store import Store
 from botcity_maestro_emulator.uploads import FileArea
@@ -42,7 +43,6 @@ SORTABLE_TASK_FIELDS = (
     "processedItems",
     "failedItems",
 )
-BOT_ERROR_TYPE = "EmulatedBotError"
 
 
 class TaskBook:
@@ -92,9 +92,17 @@ class TaskBook:
     def refresh(self, record: TaskRecord, at: float) -> None:
         """Advance one task and persist what changed, including the errors its bot reports."""
         reported = advance(record, at)
-        if reported is None:
+        s = record.schedule
+        output, s.output_posted = due_output(
+            s.bot_output, s.output_posted, picked_up_at=s.picked_up_at, ended_at=s.ended_at, at=at
+        )
+        if reported is None and not output:
             return
         self.store.save_task(record)
+        for when, spec in output:
+            self._post_output(record, spec, when)
+        if reported is None:
+            return
         # The bot reported its errors as its run ended, which may be long before this read noticed it.
         reported_at = record.schedule.ended_at or at
         for message in reported:
@@ -105,6 +113,33 @@ class TaskBook:
             self.store.put("error", error_id, entry)
         if ended_by_bot(record):
             self._post_result_files(record, reported_at)
+
+    def _post_output(self, record: TaskRecord, spec: dict[str, Any], at: float) -> None:
+        """Post one timed error entry (with its screenshot) or alert of ``_emulator``, dated ``at``."""
+        login = self.config.login
+        if spec["kind"] == "alert":
+            alert_id = new_id()
+            alert = alert_record(
+                record.wire,
+                alert_id=alert_id,
+                title=spec["title"],
+                message=spec["message"],
+                alert_type=spec["type"],
+                organization=login,
+                at=at,
+            )
+            self.store.put("alert", alert_id, alert)
+            return
+        body = {"type": spec["type"], "message": spec["message"], "stackTrace": "", "language": "PYTHON"}
+        error_id = new_id()
+        entry = error_record(record.wire, body, error_id=error_id, organization=login, at=at)
+        if spec["screenshot"]:
+            entry["screenshot"] = SCREENSHOT_NAME
+            if self.files is not None:
+                path = self.files.error_file_path(error_id, "screenshot")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(SCREENSHOT_PNG)
+        self.store.put("error", error_id, entry)
 
     def _post_result_files(self, record: TaskRecord, at: float) -> None:
         """Post the result files of ``_emulator.artifacts``, as a bot does just before it finishes."""

@@ -38,6 +38,7 @@ _DASHBOARD = "BotCity's API dashboard sample (third party)"
 _ACTION = "BotCity's GitHub deploy action (third party)"
 _N8N = "n8n BotCity node (third party)"
 _CLIENT3P = "botcity-maestro-client 1.0.1 (third party)"
+_MIRRORED = "no source: mirrors a documented route of the same kind (a guess)"
 
 _TABLE: tuple[tuple[str, str, str, str], ...] = (
     # name, method, template, source
@@ -48,6 +49,7 @@ _TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("tasks.update", "POST", "/api/v2/task/{}", _SDK),
     ("tasks.list", "GET", "/api/v2/task", _DASHBOARD),
     ("alerts.create", "POST", "/api/v2/alerts", _SDK),
+    ("alerts.list", "GET", "/api/v2/alerts", _MIRRORED),
     ("messages.send", "POST", "/api/v2/message", _SDK),
     ("logs.create", "POST", "/api/v2/log", _SDK),
     ("logs.get", "GET", "/api/v2/log/{}", _SDK),

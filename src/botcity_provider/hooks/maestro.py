@@ -134,6 +134,8 @@ class MaestroHook(BaseHook):
         from airflow.providers.common.compat.connection import get_async_connection
 
         fields = _masked(await get_async_connection(self.maestro_conn_id, hook=self))
+        # Kept: portal_url() after this needs no blocking lookup (a trigger links the bot's errors).
+        self.__dict__["_fields"] = fields
         config = self._config_of(fields)
         # Building the HTTP client reads the system's certificate store: tens of milliseconds that must not
         # be spent on the event loop, which a triggerer shares among every trigger of every provider.

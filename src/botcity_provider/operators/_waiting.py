@@ -43,6 +43,8 @@ class MaestroWaitingOperator(MaestroWaitMixin, BaseOperator):
     :param timeout: give up waiting after this long; the task is stopped if ``cancel_on_kill``.
     :param success_statuses: finish statuses that count as success (default: SUCCESS only).
     :param cancel_on_kill: stop the Maestro task when the Airflow task is killed or times out.
+    :param log_bot_output: while the bot runs, show each error entry and alert it reports in this task's
+        log (one request more per poll, only while the task is RUNNING).
     """
 
     operator_extra_links = (MaestroTaskLink(),)
@@ -59,9 +61,11 @@ class MaestroWaitingOperator(MaestroWaitMixin, BaseOperator):
         timeout: float | timedelta | None = None,
         success_statuses: Collection[str] | None = None,
         cancel_on_kill: bool = True,
+        log_bot_output: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.log_bot_output = log_bot_output
         self.maestro_conn_id = maestro_conn_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
@@ -84,6 +88,9 @@ class MaestroWaitingOperator(MaestroWaitMixin, BaseOperator):
                 activity_label=task.activity_label,
                 cancel_on_kill=self.cancel_on_kill,
             )
+        from botcity_provider._bot_news import BotNews
+
+        news = BotNews(task.id, self.hook.portal_url(task.id)) if self.log_bot_output else None
         try:
             return wait_for_task(
                 self.hook.client,
@@ -92,6 +99,7 @@ class MaestroWaitingOperator(MaestroWaitMixin, BaseOperator):
                 poll_interval_seconds=self.poll_interval,
                 deadline_at=deadline_at,
                 logger=self.log,
+                news=news,
             )
         except MaestroTaskTimeoutError:
             self._stop_after_giving_up(task.id, "the timeout passed")

@@ -21,6 +21,7 @@ from botcity_provider.links.maestro import MaestroTaskLink, forget_link
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
 
+    from botcity_provider._bot_news import BotNews
     from botcity_provider.client import Task
 
 __all__ = ["MaestroTaskSensor"]
@@ -36,6 +37,9 @@ class MaestroTaskSensor(MaestroWaitMixin, BaseSensorOperator):
     :param success_statuses: finish statuses that count as success (default: SUCCESS only).
     :param maestro_conn_id: the Airflow connection of the Maestro workspace.
     :param deferrable: wait in the triggerer; default from ``[operators] default_deferrable``.
+    :param log_bot_output: while the bot runs, show each error entry and alert it reports in this task's
+        log (one request more per look, only while the task is RUNNING), in poke mode and deferred; not
+        in reschedule mode, whose looks remember nothing of each other.
 
     ``poke_interval`` (Airflow's, 60 seconds by default) is the time between two looks in every mode;
     it must be at least 1 second.
@@ -53,6 +57,7 @@ class MaestroTaskSensor(MaestroWaitMixin, BaseSensorOperator):
         success_statuses: Collection[str] | None = None,
         maestro_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool | None = None,
+        log_bot_output: bool = True,
         **kwargs: Any,
     ) -> None:
         # Every mode waits poke_interval between looks, the triggerer included: the same floor as the
@@ -69,6 +74,8 @@ class MaestroTaskSensor(MaestroWaitMixin, BaseSensorOperator):
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self._maestro_task_id = None
         self._last: Task | None = None
+        self.log_bot_output = log_bot_output
+        self._news: BotNews | None = None
 
     def _read(self, context: Context) -> Task:
         from botcity_provider._progress import describe
@@ -96,9 +103,21 @@ class MaestroTaskSensor(MaestroWaitMixin, BaseSensorOperator):
             self.log.warning("Could not read Maestro task %s, trying again: %s", self.maestro_task_id, exc)
             return False
         outcome = classify(str(task.state), task.finish_status, self.success_statuses)
+        if outcome is None:
+            self._tell_news(task)
         if outcome == "failure":
             raise task_failure(self.hook, task)
         return outcome == "success"
+
+    def _tell_news(self, task: Task) -> None:
+        # Reschedule mode builds a new sensor for each look: it would tell the same entries each time.
+        if not self.log_bot_output or self.mode == "reschedule":
+            return
+        from botcity_provider._bot_news import BotNews, tell
+
+        if self._news is None or self._news.task_id != task.id:
+            self._news = BotNews(task.id, self.hook.portal_url(task.id))
+        tell(self.hook.client, self._news, task, self.log)
 
     def execute(self, context: Context) -> Any:
         """Poke (or reschedule) as any sensor does, or defer to the trigger after one look."""

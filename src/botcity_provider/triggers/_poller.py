@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from math import ceil
 
+from botcity_provider._bot_news import BotNews, NewsTurns, read_news
 from botcity_provider._failures import is_permanent
 from botcity_provider._intervals import clamped_interval
 from botcity_provider._progress import ProgressLog
@@ -61,6 +62,15 @@ class _Waiter:
     created: datetime | None = None
     latest: Task | WaitError | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    wants_news: bool = False
+    news: BotNews | None = None
+    lines: list[str] = field(default_factory=list)
+
+    def tell(self, lines: list[str]) -> None:
+        # What the bot reported: told with the next update, even when the task itself did not change.
+        if lines:
+            self.lines.extend(lines)
+            self.ready.set()
 
     def offer(self, item: Task | WaitError) -> None:
         # Only the newest view matters: a slow reader skips snapshots, never the end.
@@ -76,12 +86,20 @@ class Watch:
     def __init__(self, waiter: _Waiter) -> None:
         self._waiter = waiter
         self._progress = ProgressLog()
+        self.changed = False
 
     async def until(self, deadline_at: float | None) -> AsyncIterator[Task]:
-        """Yield each changed view of the task; stop silently at the deadline; raise WaitError."""
+        """Yield the task when it changed (``changed``) or its bot reported something (:meth:`news`);
+        stop silently at the deadline; raise WaitError."""
         async for task in newest(self._waiter, deadline_at):
-            if self._progress.change(task) is not None:
+            self.changed = self._progress.change(task) is not None
+            if self.changed or self._waiter.lines:
                 yield task
+
+    def news(self) -> list[str]:
+        """The log lines of what the bot reported since the last call (its errors and alerts)."""
+        lines, self._waiter.lines = self._waiter.lines, []
+        return lines
 
 
 class TaskPoller(SharedPoller[_Waiter]):
@@ -89,15 +107,24 @@ class TaskPoller(SharedPoller[_Waiter]):
 
     kind = "maestro-task"
 
-    def watch(self, task_id: int, interval_seconds: float) -> AbstractAsyncContextManager[Watch]:
-        """Register a wait for the duration of an ``async with`` block."""
-        return self._watch(task_id, clamped_interval(interval_seconds, "interval_seconds"))
+    def __init__(self, conn_id: str) -> None:
+        super().__init__(conn_id)
+        self._turns = NewsTurns()
+        self.news_requests = 0
+
+    def watch(
+        self, task_id: int, interval_seconds: float, *, news: bool = False
+    ) -> AbstractAsyncContextManager[Watch]:
+        """Register a wait for the duration of an ``async with`` block; with ``news``, what the bot
+        reports while it runs is told too (:meth:`Watch.news`)."""
+        return self._watch(task_id, clamped_interval(interval_seconds, "interval_seconds"), news)
 
     @asynccontextmanager
-    async def _watch(self, task_id: int, interval: float) -> AsyncIterator[Watch]:
+    async def _watch(self, task_id: int, interval: float, news: bool) -> AsyncIterator[Watch]:
         # Whoever defers has just looked at the task (the operators and the sensor check it once first),
         # so the first look is an interval away like every other.
-        waiter = _Waiter(task_id=task_id, interval=interval, due_at=time.monotonic() + interval)
+        due_at = time.monotonic() + interval
+        waiter = _Waiter(task_id=task_id, interval=interval, due_at=due_at, wants_news=news)
         async with self.registered(waiter):
             yield Watch(waiter)
 
@@ -126,6 +153,34 @@ class TaskPoller(SharedPoller[_Waiter]):
 
         # A few readers, not a task per read: two hundred tasks made in one step held the loop 40 ms.
         await asyncio.gather(*(reader() for _ in range(min(CONCURRENT_GETS, len(uncovered)))))
+        await self._look_at_news(client, due)
+
+    async def _look_at_news(self, client: AsyncMaestroClient, due: list[_Waiter]) -> None:
+        """One request for what the bots of the due, running tasks reported (errors or alerts in turn):
+        one task's own listing when one is due, else the workspace's newest, shared by them all."""
+        running = [waiter for waiter in due if waiter.wants_news and self._runs(waiter)]
+        if not running or (kind := self._turns.next()) is None:
+            return
+        self.requests += 1
+        self.news_requests += 1
+        try:
+            entries = await read_news(client, kind, running[0].task_id if len(running) == 1 else None)
+        except MaestroError as exc:
+            if not is_transient(exc):
+                self._turns.refused(kind)
+            log.debug("Could not read the bots' %s: %s", kind, exc)
+            return
+        for waiter in running:
+            assert waiter.news is not None  # set by _runs
+            waiter.tell(waiter.news.lines(kind, entries))
+
+    def _runs(self, waiter: _Waiter) -> bool:
+        if not isinstance(waiter.latest, Task):
+            return False
+        if waiter.news is None:
+            link = self.hook.portal_url(waiter.task_id) if self.hook is not None else None
+            waiter.news = BotNews(waiter.task_id, link)
+        return waiter.news.wants(waiter.latest)
 
     async def _list_active(self, client: AsyncMaestroClient, due: list[_Waiter]) -> dict[int, Task]:
         """The waited-for tasks among the workspace's active ones; empty when the listing failed."""

@@ -89,6 +89,7 @@ class SharedPoller(Generic[W]):
         self._task: asyncio.Task[None] | None = None
         self.cycles = 0
         self.requests = 0
+        self.hook: Any = None
 
     @classmethod
     def for_connection(cls: type[P], conn_id: str) -> P:
@@ -148,7 +149,9 @@ class SharedPoller(Generic[W]):
     async def _client(self) -> AsyncMaestroClient:
         from botcity_provider.hooks.maestro import MaestroHook
 
-        return await MaestroHook(maestro_conn_id=self.conn_id).get_async_client()
+        # Kept: it knows the connection's portal, for links in what the waits log.
+        hook = self.hook = MaestroHook(maestro_conn_id=self.conn_id)
+        return await hook.get_async_client()
 
     async def _loop(self, client: AsyncMaestroClient) -> None:
         while self._waiters:

@@ -38,6 +38,8 @@ class MaestroTaskTrigger(BaseTrigger):
         workspace's active tasks whatever their automation.
     :param cancel_on_kill: stop the Maestro task when a user kills the waiting Airflow task (mark
         failed or success, clear). Airflow 3.3+ tells triggers so; earlier versions do not.
+    :param bot_output: log each error entry and alert the bot reports while it runs (the poller reads
+        them for every running wait of the connection at once: one request per poll).
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class MaestroTaskTrigger(BaseTrigger):
         success_statuses: list[str] | None = None,
         activity_label: str | None = None,
         cancel_on_kill: bool = False,
+        bot_output: bool = False,
     ) -> None:
         super().__init__()
         self.maestro_conn_id = str(maestro_conn_id)
@@ -59,6 +62,7 @@ class MaestroTaskTrigger(BaseTrigger):
         self.success_statuses = normalize_statuses(success_statuses)
         self.activity_label = activity_label
         self.cancel_on_kill = bool(cancel_on_kill)
+        self.bot_output = bool(bot_output)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Class path and JSON-only kwargs: what the triggerer stores and rebuilds the trigger from."""
@@ -72,6 +76,7 @@ class MaestroTaskTrigger(BaseTrigger):
                 "success_statuses": list(self.success_statuses),
                 "activity_label": self.activity_label,
                 "cancel_on_kill": self.cancel_on_kill,
+                "bot_output": self.bot_output,
             },
         )
 
@@ -118,8 +123,12 @@ class MaestroTaskTrigger(BaseTrigger):
         last: dict[str, Any] | None = None
         poller = TaskPoller.for_connection(self.maestro_conn_id)
         try:
-            async with poller.watch(task_id, self.poll_interval_seconds) as updates:
+            async with poller.watch(task_id, self.poll_interval_seconds, news=self.bot_output) as updates:
                 async for task in updates.until(self.deadline_at):
+                    for line in updates.news():
+                        self.log.info("%s", line)
+                    if not updates.changed:
+                        continue
                     last = task.model_dump(mode="json", include=set(TASK_SUMMARY_FIELDS))
                     self.log.info("%s", describe(task))
                     outcome = classify(str(task.state), task.finish_status, self.success_statuses)

@@ -77,7 +77,10 @@ async def tasks(request: Request) -> Response:
 @router.get("/alerts")
 async def alerts(request: Request) -> Response:
     """Return every alert posted since start or reset, oldest first (only a task's with ``?taskId=``)."""
-    found = emulator_of(request).store.values("alert")
+    emulator = emulator_of(request)
+    # The emulated bots post their alerts lazily: let every due one exist before answering.
+    emulator.tasks.refresh_all(now())
+    found = emulator.store.values("alert")
     task_id = request.query_params.get("taskId")
     if task_id is not None:
         found = [alert for alert in found if str(alert["taskId"]) == task_id]

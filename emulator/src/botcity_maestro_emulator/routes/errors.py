@@ -72,7 +72,10 @@ async def list_errors(request: Request, emulator: Auth) -> Response:
     """List error entries as a Spring page, filtered by ``taskId``, ``automationLabel`` and ``days``."""
     params = request.query_params
     page = page_request(params, fields=SORTABLE_ERROR_FIELDS, default_sort="dateCreation,desc")
-    items = select(emulator.store.values("error"), params, now(), ("taskId", "automationLabel"))
+    at = now()
+    # The emulated bots report their errors lazily: let every due one exist before answering.
+    emulator.tasks.refresh_all(at)
+    items = select(emulator.store.values("error"), params, at, ("taskId", "automationLabel"))
     return reply(paginate(items, page))
 
 

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from botcity_maestro_emulator.config import SERVER_VERSION
 from botcity_maestro_emulator.errors import bad_request
-from botcity_maestro_emulator.records import new_id
+from botcity_maestro_emulator.paging import created_since, page_request, paginate
+from botcity_maestro_emulator.records import alert_record, new_id
 from botcity_maestro_emulator.routes.common import (
     Auth,
     emulator_of,
@@ -15,11 +16,11 @@ from botcity_maestro_emulator.routes.common import (
     reply,
     task_of_body,
 )
-from botcity_maestro_emulator.schemas import choice, expect_object, optional_str
+from botcity_maestro_emulator.schemas import ALERT_TYPES, choice, expect_object, optional_str
 from botcity_maestro_emulator.timefmt import iso, now
 
 router = APIRouter()
-ALERT_TYPES = ("INFO", "WARN", "ERROR")
+SORTABLE_ALERT_FIELDS = ("date", "id")
 MESSAGE_TYPES = ("TEXT", "HTML")
 
 
@@ -45,20 +46,38 @@ async def create_alert(request: Request, emulator: Auth) -> Response:
     at = now()
     task = task_of_body(emulator, body, at)
     alert_id = new_id()
-    alert = {
-        "id": alert_id,
-        "organizationLabel": emulator.config.login,
-        "taskId": task["id"],
-        "activityName": task["activityName"],
-        "activityLabel": task["activityLabel"],
-        "botId": task["agentId"],
-        "title": optional_str(body, "title", ""),
-        "message": optional_str(body, "message", ""),
-        "type": choice(body, "type", ALERT_TYPES, "INFO"),
-        "date": iso(at),
-        "repositoryLabel": "DEFAULT",
-    }
+    alert = alert_record(
+        task,
+        alert_id=alert_id,
+        title=optional_str(body, "title", "") or "",
+        message=optional_str(body, "message", "") or "",
+        alert_type=choice(body, "type", ALERT_TYPES, "INFO") or "INFO",
+        organization=emulator.config.login,
+        at=at,
+    )
     return reply(emulator.store.put("alert", alert_id, alert))
+
+
+@router.get("/api/v2/alerts")
+async def list_alerts(request: Request, emulator: Auth) -> Response:
+    """List alerts as a Spring page, filtered by ``taskId`` and ``days`` (newest first by default).
+
+    Not confirmed against a real workspace: it mirrors ``GET /api/v2/error``, with the alert's ``date``
+    standing for ``dateCreation``.
+    """
+    params = request.query_params
+    page = page_request(params, fields=SORTABLE_ALERT_FIELDS, default_sort="date,desc")
+    at = now()
+    # The emulated bots post their alerts lazily: let every due one exist before answering.
+    emulator.tasks.refresh_all(at)
+    since = created_since(params, at)
+    task_id = params.get("taskId")
+    items = [
+        alert
+        for alert in emulator.store.values("alert")
+        if (since is None or alert["date"] >= since) and (not task_id or str(alert["taskId"]) == task_id)
+    ]
+    return reply(paginate(items, page))
 
 
 @router.post("/api/v2/message")

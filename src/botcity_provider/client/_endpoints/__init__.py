@@ -7,7 +7,7 @@ bad input is refused before anything is sent.
 
 from __future__ import annotations
 
-from .alerts import create_alert
+from .alerts import create_alert, list_alerts
 from .artifacts import (
     artifact_name,
     create_artifact,
@@ -42,6 +42,7 @@ __all__ = [
     "get_task",
     "interrupt_task",
     "kill_task",
+    "list_alerts",
     "list_artifacts",
     "list_errors",
     "list_tasks",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from botcity_provider.client import checks as check
 from botcity_provider.client._core import Call, RawResponse, json_body
 from botcity_provider.client._errors import ResponseValidationError, ValidationError
 from botcity_provider.client._models import Page
@@ -54,6 +55,18 @@ def days_back(days: int | None, field: str = "days") -> list[tuple[str, str]]:
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise ValidationError(field, f"must be a positive number of days, got {days!r}")
     return [(field, str(days))]
+
+
+def task_listing(
+    task_id: object, days: int, page: int, size: int, newest_first: str
+) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The query of a listing of one task's entries or (``task_id`` None) the workspace's, newest
+    first by ``newest_first``, and whose they are, for the call's description."""
+    query = [*days_back(days), *paging(page, size), ("sort", f"{newest_first},desc")]
+    if task_id is None:
+        return tuple(query), "the workspace"
+    ident = check.task_id(task_id, "task_id")
+    return (("taskId", str(ident)), *query), f"task {ident}"
 
 
 def label(value: object, field: str = "label", what: str = "the label") -> str:

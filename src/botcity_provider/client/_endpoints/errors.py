@@ -19,7 +19,7 @@ from botcity_provider.client._errors import ValidationError
 from botcity_provider.client._models import Page, TaskError
 from botcity_provider.client._models.errors import ReportedError
 
-from ._common import TASK_HINT, call, days_back, ignore_body, page_parser, paging
+from ._common import TASK_HINT, call, ignore_body, page_parser, task_listing
 
 __all__ = [
     "create_error",
@@ -155,10 +155,10 @@ def get_error(ident: object) -> Call[ReportedError]:
 
 
 def list_errors(
-    task_id: object, *, days: int = 30, page: int = 0, size: int = 50
+    task_id: object = None, *, days: int = 30, page: int = 0, size: int = 50
 ) -> Call[Page[ReportedError]]:
-    """``GET /api/v2/error``: the errors bots reported for one task, newest first. Unverified route."""
-    ident = check.task_id(task_id, "task_id")
-    query = [("taskId", str(ident)), *days_back(days), *paging(page, size), ("sort", "dateCreation,desc")]
+    """``GET /api/v2/error``: the errors bots reported, newest first, for one task or (``task_id``
+    None) the whole workspace. Unverified route."""
+    query, whose = task_listing(task_id, days, page, size, "dateCreation")
     parse = page_parser(ReportedError, "Listing task errors")
-    return call("errors.list", (), f"Listing the errors of task {ident}", parse, query=tuple(query))
+    return call("errors.list", (), f"Listing the errors of {whose}", parse, query=query)

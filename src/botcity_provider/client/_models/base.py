@@ -229,6 +229,7 @@ class Alert(Response):
     title: str | None = None
     message: str | None = None
     type: AlertType | None = None
+    date: Moment | None = None
 
 
 class EntryState(OpenEnum):

@@ -43,9 +43,10 @@ class Errors(Resource):
         return self._client._run(api.get_error(error_id))
 
     def list(
-        self, task_id: int | str, *, days: int = 30, page: int = 0, size: int = 50
+        self, task_id: int | str | None = None, *, days: int = 30, page: int = 0, size: int = 50
     ) -> Page[ReportedError]:
-        """The errors reported for one task, newest first (unverified route)."""
+        """The errors reported, newest first, for one task or (``task_id`` None) the whole workspace
+        (unverified route)."""
         return self._client._run(api.list_errors(task_id, days=days, page=page, size=size))
 
     def iter(self, task_id: int | str, *, days: int = 30, size: int = 50) -> Iterator[ReportedError]:
@@ -74,9 +75,10 @@ class AsyncErrors(AsyncResource):
         return await self._client._run(api.get_error(error_id))
 
     async def list(
-        self, task_id: int | str, *, days: int = 30, page: int = 0, size: int = 50
+        self, task_id: int | str | None = None, *, days: int = 30, page: int = 0, size: int = 50
     ) -> Page[ReportedError]:
-        """The errors reported for one task, newest first (unverified route)."""
+        """The errors reported, newest first, for one task or (``task_id`` None) the whole workspace
+        (unverified route)."""
         return await self._client._run(api.list_errors(task_id, days=days, page=page, size=size))
 
     def iter(self, task_id: int | str, *, days: int = 30, size: int = 50) -> AsyncIterator[ReportedError]:
