@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseSensorOperator
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from botcity_provider._defaults import DEFAULT_CONN_ID
 from botcity_provider._failures import bad_input, fails_fast
-from botcity_provider._intervals import poll_interval
 from botcity_provider._pool_events import validate_pool_event
 from botcity_provider._waiting import backstop, default_deferrable
+from botcity_provider.sensors._floored import FlooredSensor
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["MaestroDatapoolSensor"]
 
 
-class MaestroDatapoolSensor(BaseSensorOperator):
+class MaestroDatapoolSensor(FlooredSensor):
     """Succeed when nothing in a datapool, or nothing among the given items, is pending or processing.
 
     Works in ``poke`` and ``reschedule`` mode, and deferrable: deferred waits of one connection share one
@@ -57,11 +57,7 @@ class MaestroDatapoolSensor(BaseSensorOperator):
         deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        # The same floor as MaestroTaskSensor, checked before and after Airflow's base sees it.
-        if "poke_interval" in kwargs:
-            kwargs["poke_interval"] = poll_interval(kwargs["poke_interval"], "poke_interval")
         super().__init__(**kwargs)
-        self.poke_interval = poll_interval(self.poke_interval, "poke_interval")
         self.datapool = datapool
         self.entry_ids = entry_ids
         self.maestro_conn_id = maestro_conn_id

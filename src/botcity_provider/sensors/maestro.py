@@ -9,14 +9,12 @@ import time
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import BaseSensorOperator
-
 from botcity_provider._defaults import DEFAULT_CONN_ID
 from botcity_provider._events import classify, normalize_statuses, task_of_event
 from botcity_provider._failures import fails_fast, task_failure, wait_error
-from botcity_provider._intervals import poll_interval
 from botcity_provider._waiting import MaestroWaitMixin, checked_task_id, default_deferrable
 from botcity_provider.links.maestro import MaestroTaskLink, forget_link
+from botcity_provider.sensors._floored import FlooredSensor
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["MaestroTaskSensor"]
 
 
-class MaestroTaskSensor(MaestroWaitMixin, BaseSensorOperator):
+class MaestroTaskSensor(MaestroWaitMixin, FlooredSensor):
     """Succeed when a Maestro task finishes with a success status; fail if it ends otherwise.
 
     Works in ``poke`` and ``reschedule`` mode, and deferrable (the same trigger as the operators,
@@ -60,14 +58,7 @@ class MaestroTaskSensor(MaestroWaitMixin, BaseSensorOperator):
         log_bot_output: bool = True,
         **kwargs: Any,
     ) -> None:
-        # Every mode waits poke_interval between looks, the triggerer included: the same floor as the
-        # operators' poll_interval keeps each of them from polling in a busy loop. Checked before Airflow's
-        # own base sees it, so that every Airflow version refuses a bad one in the same words, and again
-        # after: a poke_interval from the DAG's default_args reaches only the base's __init__.
-        if "poke_interval" in kwargs:
-            kwargs["poke_interval"] = poll_interval(kwargs["poke_interval"], "poke_interval")
         super().__init__(**kwargs)
-        self.poke_interval = poll_interval(self.poke_interval, "poke_interval")
         self.maestro_task_id = maestro_task_id
         self.success_statuses = normalize_statuses(success_statuses)
         self.maestro_conn_id = maestro_conn_id

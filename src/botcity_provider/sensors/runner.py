@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException, BaseSensorOperator
+from airflow.providers.common.compat.sdk import AirflowException, AirflowFailException
 
 from botcity_provider._defaults import DEFAULT_CONN_ID
 from botcity_provider._failures import fails_fast
-from botcity_provider._intervals import poll_interval
 from botcity_provider._waiting import backstop, default_deferrable
+from botcity_provider.sensors._floored import FlooredSensor
 
 if TYPE_CHECKING:
     from airflow.providers.common.compat.sdk import Context
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["MaestroRunnerSensor"]
 
 
-class MaestroRunnerSensor(BaseSensorOperator):
+class MaestroRunnerSensor(FlooredSensor):
     """Succeed when the runner is online; fail at once if Maestro does not know it or refuses the key.
 
     Works in ``poke`` and ``reschedule`` mode, and deferrable: deferred waits of one connection share one
@@ -52,11 +52,7 @@ class MaestroRunnerSensor(BaseSensorOperator):
         deferrable: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        # The same floor as MaestroTaskSensor, checked before and after Airflow's base sees it.
-        if "poke_interval" in kwargs:
-            kwargs["poke_interval"] = poll_interval(kwargs["poke_interval"], "poke_interval")
         super().__init__(**kwargs)
-        self.poke_interval = poll_interval(self.poke_interval, "poke_interval")
         self.runner_id = runner_id
         self.maestro_conn_id = maestro_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
