@@ -3,6 +3,7 @@ folders whose conftest imports them)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,24 @@ class DagResult:
     task_states: dict[str, str]
     log: str
     xcoms: dict[tuple[str, str], Any]
+
+
+# The time at the start of a log line, to the second: "[2026-12-07 10:51:29,134]" (Airflow 2's format),
+# "[2026-12-07T10:51:29.134+0000]" or "2026-12-07 10:51:29 [info ]" (Airflow 3's).
+_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)")
+
+
+def times_logged(log: str, text: str) -> int:
+    """How many times a log line holding ``text`` was logged, by the moments of the lines that hold it.
+
+    Copies of one record count once: some versions' ``dag.test()`` write each record twice (to the
+    task's log and to the console, each in its own format). Two separate calls are a poll apart (at
+    least a second) and count twice. Only log lines count (they start with their time), not the
+    arguments that the standard library prints after a handler failed to write a record.
+    """
+    return len(
+        {stamp.groups() for line in log.splitlines() if text in line and (stamp := _STAMP.match(line))}
+    )
 
 
 def dag_bag_class() -> Any:
