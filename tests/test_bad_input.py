@@ -394,7 +394,7 @@ def test_in_a_dag_each_bad_input_fails_its_task_with_the_catalogued_error(
         "conn_type": "botcity",
         "host": "maestro.example.com",
         "login": "demo",
-        "password": "k",
+        "password": "k-test-key-1",
     }
     monkeypatch.setenv("AIRFLOW_CONN_MAESTRO_NO_SCHEME", json.dumps(no_scheme))
     capfd.readouterr()

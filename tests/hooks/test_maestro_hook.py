@@ -35,14 +35,14 @@ def test_json_connection_gives_client_settings(monkeypatch: pytest.MonkeyPatch) 
             "conn_type": "botcity",
             "host": "https://maestro.example:8443",
             "login": "acme",
-            "password": "k",
+            "password": "k-test-key-1",
             "extra": extra,
         }
     )
     hook = _hook(monkeypatch, value)
     cfg = hook.config
     assert (cfg.server, cfg.login) == ("https://maestro.example:8443", "acme")
-    assert cfg.key.get_secret_value() == "k"
+    assert cfg.key.get_secret_value() == "k-test-key-1"
     assert cfg.timeout_seconds == 12.5
     assert cfg.verify is False
     assert cfg.retry.max_attempts == 3
@@ -72,7 +72,7 @@ def test_uri_connection_with_the_scheme_before_the_login(
 
 
 def test_empty_host_means_the_botcity_cloud(monkeypatch: pytest.MonkeyPatch) -> None:
-    hook = _hook(monkeypatch, json.dumps({"conn_type": "botcity", "login": "acme", "password": "key"}))
+    hook = _hook(monkeypatch, json.dumps({"conn_type": "botcity", "login": "acme", "password": "key-test-1"}))
     assert hook.config.server == "https://developers.botcity.dev"
 
 
@@ -89,7 +89,7 @@ def test_ca_bundle_extra_wins_over_verify(monkeypatch: pytest.MonkeyPatch, tmp_p
                 "conn_type": "botcity",
                 "host": "https://x.example",
                 "login": "a",
-                "password": "k",
+                "password": "k-test-key-1",
                 "extra": extra,
             }
         ),
@@ -107,7 +107,8 @@ def test_bad_server_url_names_the_connection(
     from airflow.providers.common.compat.sdk import AirflowException
 
     hook = _hook(
-        monkeypatch, json.dumps({"conn_type": "botcity", "host": host, "login": "a", "password": "k"})
+        monkeypatch,
+        json.dumps({"conn_type": "botcity", "host": host, "login": "a", "password": "k-test-key-1"}),
     )
     with pytest.raises(AirflowException, match="botcity_maestro_default") as caught:
         hook.get_conn()
@@ -122,7 +123,7 @@ def test_bad_extra_names_the_field(monkeypatch: pytest.MonkeyPatch) -> None:
             "conn_type": "botcity",
             "host": "https://x.example",
             "login": "a",
-            "password": "k",
+            "password": "k-test-key-1",
             "extra": {"timeout_seconds": "soon"},
         }
     )
@@ -171,7 +172,7 @@ def test_test_connection_fails_clearly_when_nothing_listens(monkeypatch: pytest.
             "conn_type": "botcity",
             "host": f"http://127.0.0.1:{port}",
             "login": "a",
-            "password": "k",
+            "password": "k-test-key-1",
             "extra": {"max_retries": 0},
         }
     )
