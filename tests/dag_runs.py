@@ -24,22 +24,35 @@ class DagResult:
     xcoms: dict[tuple[str, str], Any]
 
 
-# The time at the start of a log line, to the second: "[2026-12-07 10:51:29,134]" (Airflow 2's format),
+# The time at the start of a log line: "[2026-12-07 10:51:29,134]" (Airflow 2's format),
 # "[2026-12-07T10:51:29.134+0000]" or "2026-12-07 10:51:29 [info ]" (Airflow 3's).
-_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d)")
+_STAMP = re.compile(r"^\[?(\d{4}-\d\d-\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?")
+COPIES_APART_SECONDS = 1.5
+"""Copies of one record are stamped within this of each other (one of them may show whole seconds
+only); a DAG that counts repeats must poll less often than this (tests/dag_files/bot_output.py: 2 s)."""
 
 
 def times_logged(log: str, text: str) -> int:
     """How many times a log line holding ``text`` was logged, by the moments of the lines that hold it.
 
     Copies of one record count once: some versions' ``dag.test()`` write each record twice (to the
-    task's log and to the console, each in its own format). Two separate calls are a poll apart (at
-    least a second) and count twice. Only log lines count (they start with their time), not the
-    arguments that the standard library prints after a handler failed to write a record.
+    task's log and to the console, each in its own format and clock reading). Calls a poll apart count
+    apart. Only log lines count (they start with their time), not the arguments that the standard
+    library prints after a handler failed to write a record.
     """
-    return len(
-        {stamp.groups() for line in log.splitlines() if text in line and (stamp := _STAMP.match(line))}
+    moments = sorted(
+        _seconds(stamp) for line in log.splitlines() if text in line and (stamp := _STAMP.match(line))
     )
+    return sum(
+        1
+        for before, now in zip([None, *moments], moments, strict=False)
+        if before is None or now - before > COPIES_APART_SECONDS
+    )
+
+
+def _seconds(stamp: re.Match[str]) -> float:
+    _day, hours, minutes, seconds, fraction = stamp.groups()
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds) + float(f"0.{fraction or 0}")
 
 
 def dag_bag_class() -> Any:

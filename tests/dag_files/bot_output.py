@@ -11,11 +11,13 @@ from botcity_provider.operators.maestro import MaestroCreateTaskOperator, Maestr
 from botcity_provider.sensors.maestro import MaestroTaskSensor
 
 START = datetime(2026, 1, 1)
+# Polls 2 s apart, so that a line told twice stands apart from one record's copies (tests/dag_runs.py);
+# the bot runs 10 s, so that both listings (read in turn) are read while it runs.
 # The error's text carries the workspace's key, which the hook masks: the log must show *** instead.
 BOT = {
     "_emulator": {
         "queue_seconds": 0.1,
-        "run_seconds": 4,
+        "run_seconds": 10,
         "errors": [
             {
                 "after_seconds": 0.5,
@@ -42,7 +44,7 @@ for deferrable in (True, False):
                 activity_label="talking-bot",
                 parameters=BOT,
                 deferrable=deferrable,
-                poll_interval=1,
+                poll_interval=2,
                 log_bot_output=told,
             )
 
@@ -52,14 +54,14 @@ for deferrable in (True, False):
             activity_label="talking-bot",
             parameters=BOT,
             deferrable=False,
-            poll_interval=1,
+            poll_interval=2,
             log_bot_output=False,
         )
         first >> MaestroRestartTaskOperator(
             task_id="run_again",
             maestro_task_id="{{ ti.xcom_pull(task_ids='first_run') }}",
             deferrable=deferrable,
-            poll_interval=1,
+            poll_interval=2,
         )
 
 for sensor_mode in ("poke", "deferred"):
@@ -69,6 +71,6 @@ for sensor_mode in ("poke", "deferred"):
         ) >> MaestroTaskSensor(
             task_id="wait_for_bot",
             maestro_task_id="{{ ti.xcom_pull(task_ids='start_bot') }}",
-            poke_interval=1,
+            poke_interval=2,
             deferrable=sensor_mode == "deferred",
         )

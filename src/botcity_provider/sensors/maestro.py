@@ -102,7 +102,8 @@ class MaestroTaskSensor(MaestroWaitMixin, FlooredSensor):
 
     def _tell_news(self, task: Task) -> None:
         # Reschedule mode builds a new sensor for each look: it would tell the same entries each time.
-        if not self.log_bot_output or self.mode == "reschedule":
+        # Deferred, the trigger tells them all (its own record of what was told starts empty).
+        if not self.log_bot_output or self.mode == "reschedule" or self.deferrable:
             return
         from botcity_provider._bot_news import BotNews, tell
 
