@@ -47,6 +47,13 @@ class NewsTurns:
         """Maestro answered this listing with a refusal no retry can change: do not ask again."""
         self._refused.add(kind)
 
+    def failed(self, kind: NewsKind, exc: Exception) -> None:
+        """Reading this listing failed: a refusal no retry can change is not asked again."""
+        from botcity_provider.client import is_transient
+
+        if not is_transient(exc):
+            self.refused(kind)
+
 
 class BotNews:
     """The error entries and alerts of one Maestro task already told, for one wait.
@@ -111,14 +118,12 @@ def tell(client: Any, news: BotNews, task: Task, logger: Any) -> None:
     """
     if not news.wants(task) or (kind := news.turns.next()) is None:
         return
-    from botcity_provider.client import MaestroError, is_transient
+    from botcity_provider.client import MaestroError
 
-    resource = client.errors if kind == "errors" else client.alerts
     try:
-        page = resource.list(news.task_id, days=1, size=NEWS_PAGE_SIZE)
+        page = _listing(client, kind, news.task_id)
     except MaestroError as exc:
-        if not is_transient(exc):
-            news.turns.refused(kind)
+        news.turns.failed(kind, exc)
         logger.debug("Could not read the bot's %s of Maestro task %s: %s", kind, news.task_id, exc)
         return
     for line in news.lines(kind, page.content):
@@ -128,9 +133,14 @@ def tell(client: Any, news: BotNews, task: Task, logger: Any) -> None:
 async def read_news(client: Any, kind: NewsKind, task_id: int | None = None) -> list[Any]:
     """One page of the newest errors or alerts of one task or (None) of the whole workspace, async:
     the shared poller's one look for every running task due."""
-    resource = client.errors if kind == "errors" else client.alerts
-    page = await resource.list(task_id, days=1, size=NEWS_PAGE_SIZE)
+    page = await _listing(client, kind, task_id)
     return list(page.content)
+
+
+def _listing(client: Any, kind: NewsKind, task_id: int | None) -> Any:
+    # One call for both clients: the sync one answers the page, the async one a coroutine of it.
+    resource = client.errors if kind == "errors" else client.alerts
+    return resource.list(task_id, days=1, size=NEWS_PAGE_SIZE)
 
 
 def _date(kind: NewsKind, entry: Any) -> datetime | None:

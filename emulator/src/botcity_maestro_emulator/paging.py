@@ -119,15 +119,20 @@ def created_since(params: QueryParams, at: float) -> str | None:
 
 
 def select(
-    items: Iterable[dict[str, Any]], params: QueryParams, at: float, exact: Iterable[str] = ()
+    items: Iterable[dict[str, Any]],
+    params: QueryParams,
+    at: float,
+    exact: Iterable[str] = (),
+    dated: str = "dateCreation",
 ) -> list[dict[str, Any]]:
-    """Keep the items created in the last ``days`` days (when given) whose fields named in ``exact`` equal
-    the query parameters of the same name (when given; compared as text, as query values are)."""
+    """Keep the items created (their ``dated`` field) in the last ``days`` days (when given) whose fields
+    named in ``exact`` equal the query parameters of the same name (when given; compared as text, as
+    query values are)."""
     since = created_since(params, at)
     wanted = {name: params[name] for name in exact if params.get(name)}
     return [
         item
         for item in items
-        if (since is None or item["dateCreation"] >= since)
+        if (since is None or item[dated] >= since)
         and all(str(item.get(name)) == value for name, value in wanted.items())
     ]

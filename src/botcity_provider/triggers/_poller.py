@@ -166,8 +166,7 @@ class TaskPoller(SharedPoller[_Waiter]):
         try:
             entries = await read_news(client, kind, running[0].task_id if len(running) == 1 else None)
         except MaestroError as exc:
-            if not is_transient(exc):
-                self._turns.refused(kind)
+            self._turns.failed(kind, exc)
             log.debug("Could not read the bots' %s: %s", kind, exc)
             return
         for waiter in running:

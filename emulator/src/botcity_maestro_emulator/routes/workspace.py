@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from botcity_maestro_emulator.config import SERVER_VERSION
 from botcity_maestro_emulator.errors import bad_request
-from botcity_maestro_emulator.paging import created_since, page_request, paginate
+from botcity_maestro_emulator.paging import page_request, paginate, select
 from botcity_maestro_emulator.records import alert_record, new_id
 from botcity_maestro_emulator.routes.common import (
     Auth,
@@ -70,13 +70,7 @@ async def list_alerts(request: Request, emulator: Auth) -> Response:
     at = now()
     # The emulated bots post their alerts lazily: let every due one exist before answering.
     emulator.tasks.refresh_all(at)
-    since = created_since(params, at)
-    task_id = params.get("taskId")
-    items = [
-        alert
-        for alert in emulator.store.values("alert")
-        if (since is None or alert["date"] >= since) and (not task_id or str(alert["taskId"]) == task_id)
-    ]
+    items = select(emulator.store.values("alert"), params, at, ("taskId",), dated="date")
     return reply(paginate(items, page))
 
 
