@@ -13,7 +13,7 @@ from airflow.providers.common.compat.triggers import BaseEventTrigger
 
 from botcity_provider.client import MaestroClient, Task
 from botcity_provider.triggers._finish_cursor import LOOKBACK, Cursor, advance, finish_key, with_told
-from botcity_provider.triggers._finish_poller import FinishPoller
+from botcity_provider.triggers._poller import TaskPoller as FinishPoller
 from botcity_provider.triggers.finished import PAYLOAD_FIELDS, MaestroTaskFinishedTrigger
 
 CONN = "botcity_maestro_default"

@@ -19,7 +19,6 @@ __all__ = ["load_off_loop"]
 # the event loop that a triggerer shares among every trigger of every provider.
 _HEAVY_MODULES = (
     "botcity_provider.triggers._poller",
-    "botcity_provider.triggers._finish_poller",
     "botcity_provider.triggers._runner_poller",
     "botcity_provider.hooks.maestro",
     "airflow.providers.common.compat.connection",

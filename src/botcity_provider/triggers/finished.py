@@ -125,14 +125,14 @@ class MaestroTaskFinishedTrigger(BaseEventTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Watch for as long as the triggerer runs the watcher, one event per finish."""
         await load_off_loop()
-        from botcity_provider.triggers._finish_poller import FinishPoller
+        from botcity_provider.triggers._poller import TaskPoller
         from botcity_provider.triggers._shared_poller import WaitError
 
         cursor = await self._load_cursor()
         while True:
-            poller = FinishPoller.for_connection(self.maestro_conn_id)
+            poller = TaskPoller.for_connection(self.maestro_conn_id)
             try:
-                async with poller.watch(self.watches, cursor, self.poll_interval_seconds) as watch:
+                async with poller.watch_finishes(self.watches, cursor, self.poll_interval_seconds) as watch:
                     async for look in watch.looks():
                         told = look.before
                         for task in look.tasks:
