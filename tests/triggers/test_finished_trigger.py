@@ -13,7 +13,7 @@ from airflow.providers.common.compat.triggers import BaseEventTrigger
 
 from botcity_provider.client import MaestroClient, Task
 from botcity_provider.triggers._finish_cursor import LOOKBACK, Cursor, advance, finish_key, with_told
-from botcity_provider.triggers._poller import TaskPoller as FinishPoller
+from botcity_provider.triggers._poller import TaskPoller
 from botcity_provider.triggers.finished import PAYLOAD_FIELDS, MaestroTaskFinishedTrigger
 
 CONN = "botcity_maestro_default"
@@ -198,7 +198,7 @@ async def test_five_finishes_are_five_events_and_a_restart_replays_nothing_and_m
     await _until("two finishes while no one watched", lambda: _ended(maestro_conn, two))
     second = asyncio.ensure_future(_collect(_watcher("invoices", store), events))  # ...and comes back
     await _until("two more events", lambda: len(events) == 5)
-    poller = FinishPoller.for_connection(CONN)
+    poller = TaskPoller.for_connection(CONN)
     looked = poller.cycles
     await _until("two more looks, to see that nothing else fires", lambda: poller.cycles >= looked + 2)
     await _stop(second)
@@ -221,7 +221,7 @@ async def test_filters_pick_the_statuses_and_cancels_asked_for(maestro_conn) -> 
         asyncio.ensure_future(_collect(_watcher("payroll", _Store(), finish_statuses=["FAILED"]), failures)),
         asyncio.ensure_future(_collect(_watcher("payroll", _Store(), include_canceled=True), cancels)),
     ]
-    poller = FinishPoller.for_connection(CONN)
+    poller = TaskPoller.for_connection(CONN)
     await _until("the first look", lambda: poller.cycles >= 1)
     done = _create(maestro_conn, "payroll", ["SUCCESS", "FAILED"])
     queued = _create(maestro_conn, "payroll", ["SUCCESS"], run_seconds=3600)
@@ -243,7 +243,7 @@ async def test_every_watcher_of_a_connection_shares_one_listing_per_look(maestro
         asyncio.ensure_future(_collect(_watcher(labels[n % 3], _Store(), finish_statuses=[status]), events))
         for n, status in enumerate(["SUCCESS", "FAILED"] * 5)
     ]
-    poller = FinishPoller.for_connection(CONN)
+    poller = TaskPoller.for_connection(CONN)
     await _until("the first look", lambda: poller.cycles >= 1)
     for label in labels:
         _create(maestro_conn, label, ["SUCCESS", "FAILED"])

@@ -121,3 +121,36 @@ async def test_waits_on_tasks_unchanged_for_long_cost_no_read_nor_paging(maestro
     assert after.get(GET, 0) - before.get(GET, 0) == 0
     assert after.get(LIST, 0) - before.get(LIST, 0) <= cycles, (after, before, cycles)
     assert told == []
+
+
+async def test_watchers_alone_list_the_finishes_and_with_a_wait_every_state(
+    maestro_conn, monkeypatch
+) -> None:
+    from botcity_provider.client._resources.tasks import AsyncTasks
+
+    asked: list[tuple[str, ...] | None] = []
+    listing = AsyncTasks.list
+
+    async def recorded(self: AsyncTasks, **kwargs: Any) -> Any:
+        states = kwargs.get("states")
+        asked.append(None if states is None else tuple(str(state) for state in states))
+        return await listing(self, **kwargs)
+
+    monkeypatch.setattr(AsyncTasks, "list", recorded)
+    told: list[dict[str, Any]] = []
+    watcher = MaestroTaskFinishedTrigger(activity_label=LABEL, maestro_conn_id=CONN, poll_interval_seconds=1)
+    watching = asyncio.ensure_future(_collect(watcher, told))
+    poller = TaskPoller.for_connection(CONN)
+    await _until("two looks of the watcher alone", lambda: poller.cycles >= 2)
+    alone = list(asked)
+    [(task_id, outcome)] = (await asyncio.to_thread(_create, maestro_conn, 1, run_seconds=6)).items()
+    waiting = asyncio.ensure_future(_wait(task_id))
+    await _until("the wait's end", waiting.done)
+    await _until("the watcher told of it", lambda: len(told) >= 1)
+    watching.cancel()
+    await asyncio.gather(watching, return_exceptions=True)
+    assert alone and all(states == ("FINISHED", "CANCELED") for states in alone), alone
+    # Once the wait is vouched for by a listing of changes, the one listing holds every state.
+    assert None in asked[len(alone) :], asked
+    assert [event["maestro_task_id"] for event in told] == [task_id]
+    assert outcome == "FAILED" and waiting.result()["status"] == "failure"

@@ -6,10 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from botcity_provider.client import AsyncMaestroClient, Task
+from botcity_provider.client import AsyncMaestroClient, Task, TaskState
 from botcity_provider.triggers._changes import in_order
 
-__all__ = ["Changes", "list_changes"]
+__all__ = ["FINISHED_STATES", "Changes", "list_changes"]
+
+# What watchers alone need: with no wait to vouch for, the active tasks' changes are pages for nothing.
+FINISHED_STATES = (TaskState.FINISHED, TaskState.CANCELED)
 
 SORT = ("dateLastModified,desc", "id,desc")
 # As the active listing's pages, for the same reason: each page is decoded in one stretch on the loop.
@@ -28,15 +31,20 @@ class Changes:
 
 
 async def list_changes(
-    client: AsyncMaestroClient, floor: datetime | None, days: int, counted: Callable[[], None]
+    client: AsyncMaestroClient,
+    floor: datetime | None,
+    days: int,
+    counted: Callable[[], None],
+    states: tuple[TaskState, ...] | None = None,
 ) -> Changes:
-    """Every task (all states) modified at or after ``floor``: page after page until a page's oldest is
-    older (the first page when ``floor`` is None), or the pages end, or one comes out of order."""
+    """Every task (of ``states``; None: all) modified at or after ``floor``: page after page until a
+    page's oldest is older (the first page when ``floor`` is None), or the pages end, or one comes out
+    of order."""
     listed: list[Task] = []
     number = 0
     while True:
         counted()
-        page = await client.tasks.list(days=days, page=number, size=PAGE_SIZE, sort=SORT)
+        page = await client.tasks.list(states=states, days=days, page=number, size=PAGE_SIZE, sort=SORT)
         listed.extend(page.content)
         number += 1
         ordered = in_order(listed)

@@ -1,12 +1,12 @@
 """One poller per connection and event loop, shared by every deferred wait and asset watcher there.
 
 Waits alone are looked at the direct way (:mod:`._active`): the workspace's active tasks, then one read
-per wait whose task left them. Watchers (:mod:`._finish_watch`) need the finished tasks, last modified
-first. Where both wait, that would be two listings per cycle; they share one instead, of every task
-(all states) last modified first, down to the oldest point a due watcher or wait needs (:mod:`._changes`
-says why a wait whose task is not in it has not changed, :mod:`._feed` reads it). It costs what changed
-since the last look, usually one page, and never more than the two listings it replaces: those list the
-same finishes, plus every active task. A wait it cannot vouch for (just deferred, or its task not shown
+per wait whose task left them. Watchers alone (:mod:`._finish_watch`) list the finished tasks, last
+modified first. Where both wait, that would be two listings per cycle; they share one instead, of every
+task (all states) last modified first, down to the oldest point a due watcher or wait needs
+(:mod:`._changes` says why a wait whose task is not in it has not changed, :mod:`._feed` reads it). It
+costs what changed since the last look, usually one page; the two listings it replaces hold the same
+finishes plus every active task, so it is about as long at most (longer only by tasks in TIMEOUT). A wait it cannot vouch for (just deferred, or its task not shown
 for :data:`._changes.REFRESH_SECONDS`) is looked at the direct way as well, as before. A listing made for
 the watchers serves the waits early, and one made for the waits serves the watchers, each then due an
 interval later: no request is added for either. Waits alone keep the direct way: with no watcher to pay
@@ -28,10 +28,10 @@ from datetime import UTC, datetime
 
 from botcity_provider._bot_news import BotNews, NewsTurns, read_news
 from botcity_provider._intervals import clamped_interval
-from botcity_provider.client import AsyncMaestroClient, MaestroError, RateLimitError, Task, is_transient
+from botcity_provider.client import AsyncMaestroClient, MaestroError, RateLimitError, Task
 from botcity_provider.triggers._active import ActivePoller
 from botcity_provider.triggers._changes import covers, feed_floor, horizon, wait_floor
-from botcity_provider.triggers._feed import Changes, list_changes
+from botcity_provider.triggers._feed import FINISHED_STATES, Changes, list_changes
 from botcity_provider.triggers._finish_cursor import Cursor, listing_floor
 from botcity_provider.triggers._finish_watch import (
     WINDOW_DAYS,
@@ -128,8 +128,10 @@ class TaskPoller(ActivePoller):
         watchers, waits = due
         needs = [listing_floor(watcher.cursor) for watcher in watchers]
         needs += [floors[waiter] for waiter in waits if floors[waiter] is not None]
+        # Watchers alone list only the finishes, as a listing of every change would page for nothing.
+        states = None if self._waits() else FINISHED_STATES
         try:
-            changes = await list_changes(client, feed_floor(needs), self._days(), self._count)
+            changes = await list_changes(client, feed_floor(needs), self._days(), self._count, states)
         except RateLimitError:
             raise
         except MaestroError as exc:
@@ -137,12 +139,15 @@ class TaskPoller(ActivePoller):
             return waits
         looked = (started, time.monotonic())
         self.horizon = horizon(self.horizon, changes.tasks)
-        self._chain = self.horizon if changes.ordered else None
+        # Only a listing of every state vouches for a wait (one that arrived during this one included).
+        self._chain = self.horizon if changes.ordered and states is None else None
         now = datetime.now(UTC)
         for watcher in self._watchers():
             reached = changes.ordered and covers(changes.reached, listing_floor(watcher.cursor))
             if watcher in watchers or reached:
                 serve_watcher(watcher, changes.tasks, looked, now)
+        if states is not None:
+            return waits
         return await self._vouch(changes, floors, waits, looked)
 
     async def _vouch(
