@@ -40,7 +40,9 @@ async def wait_goes_on(ti: Any) -> bool:
         return False
     try:
         # Inside Airflow's own budget for on_kill (30 s), with time left to stop the bot.
-        state = await asyncio.wait_for(_state_of(ti), ASK_SECONDS)
+        # asyncio.timeout, not wait_for: on Python 3.11 that one can swallow a cancellation.
+        async with asyncio.timeout(ASK_SECONDS):
+            state = await _state_of(ti)
     except Exception as exc:  # any failure to ask (a timeout too) leaves the user's kill to do its work
         log.warning("Could not read the state of %s (%s); taking the kill as a user's", _name(ti), exc)
         return False

@@ -14,7 +14,7 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Collection
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from airflow.providers.common.compat.sdk import AirflowFailException
@@ -29,6 +29,7 @@ __all__ = [
     "due_now",
     "newest",
     "schedule_after",
+    "wait_set",
 ]
 
 log = logging.getLogger(__name__)
@@ -164,8 +165,7 @@ class SharedPoller(Generic[W]):
             self._wake.clear()
             pause = min(waiter.due_at for waiter in self._waiters) - time.monotonic()
             if pause > 0:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), pause)
+                await wait_set(self._wake, pause)
 
     def fail_all(self, error: WaitError) -> None:
         """End every wait with ``error``."""
@@ -199,9 +199,7 @@ async def newest(waiter: Offered, deadline_at: float | None) -> AsyncIterator[An
         remaining = None if deadline_at is None else deadline_at - time.time()
         if remaining is not None and remaining <= 0:
             return
-        try:
-            await asyncio.wait_for(waiter.ready.wait(), remaining)
-        except TimeoutError:
+        if not await wait_set(waiter.ready, remaining):
             return
         waiter.ready.clear()
         item = waiter.latest
@@ -209,3 +207,17 @@ async def newest(waiter: Offered, deadline_at: float | None) -> AsyncIterator[An
             raise item
         if item is not None:
             yield item
+
+
+async def wait_set(event: asyncio.Event, seconds: float | None) -> bool:
+    """Whether ``event`` is set within ``seconds`` (None: no limit).
+
+    Not ``asyncio.wait_for``: on Python 3.11 it returns, instead of raising, when a cancellation comes in
+    the step the event is set, and a trigger the triggerer cancelled would wait on until its deadline.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
