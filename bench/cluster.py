@@ -45,7 +45,7 @@ sys.path[:0] = [str(ROOT), str(BENCH / "dags"), str(BENCH / "triggers")]
 from bench_cluster_waits import POLL_INTERVAL_SECONDS  # noqa: E402
 
 from botcity_provider.client import MaestroClient, Task  # noqa: E402
-from botcity_provider.triggers._poller import MAX_PAGE_SIZE  # noqa: E402
+from botcity_provider.triggers._active import MAX_PAGE_SIZE  # noqa: E402
 from tests.cluster._support import (  # noqa: E402
     Airflow,
     Maestro,

@@ -23,7 +23,7 @@ import time
 from _common import Headline, Result, emulator, finish, fmt, parser, ratio_text, table
 from _waits import Measured, run_design
 
-from botcity_provider.triggers._poller import MAX_PAGE_SIZE as PAGE_SIZE
+from botcity_provider.triggers._active import MAX_PAGE_SIZE as PAGE_SIZE
 
 NAMES = {
     "shared": "shared poller (ours)",

@@ -148,6 +148,7 @@ VERSION_SENSITIVE = (
     "tests/triggers/test_maestro_trigger.py",
     "tests/triggers/test_datapool_trigger.py",
     "tests/triggers/test_finished_trigger.py",
+    "tests/triggers/test_shared_listing.py",
     "tests/triggers/test_runner_trigger.py",
     "tests/triggers/test_bot_output.py",
     "tests/notifications/",

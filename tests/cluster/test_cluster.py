@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from botcity_provider.triggers._poller import MAX_PAGE_SIZE
+from botcity_provider.triggers._active import MAX_PAGE_SIZE
 
 from ._support import (
     GET_ROUTE,

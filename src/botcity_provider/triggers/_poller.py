@@ -6,10 +6,11 @@ modified first. Where both wait, that would be two listings per cycle; they shar
 task (all states) last modified first, down to the oldest point a due watcher or wait needs
 (:mod:`._changes` says why a wait whose task is not in it has not changed, :mod:`._feed` reads it). It
 costs what changed since the last look, usually one page; the two listings it replaces hold the same
-finishes plus every active task, so it is about as long at most (longer only by tasks in TIMEOUT). A wait it cannot vouch for (just deferred, or its task not shown
-for :data:`._changes.REFRESH_SECONDS`) is looked at the direct way as well, as before. A listing made for
-the watchers serves the waits early, and one made for the waits serves the watchers, each then due an
-interval later: no request is added for either. Waits alone keep the direct way: with no watcher to pay
+finishes plus every active task, so it is about as long at most (longer only by tasks in TIMEOUT). A
+wait it cannot vouch for (just deferred, or its task not shown for :data:`._changes.REFRESH_SECONDS`)
+is looked at the direct way as well, as before. A listing made for the watchers serves the waits early,
+and one made for the waits serves the watchers, each then due an interval later: no request is added
+for either. Waits alone keep the direct way: with no watcher to pay
 for it, a listing of every change can cost more pages than the active tasks'.
 
 Whatever the server answers, each wait is looked at once per interval and never sooner
