@@ -46,6 +46,12 @@ PLAN: list[tuple[str, str, list[str], list[str]]] = [
     ("parse_cost", "4. Parse cost", ["--repeat", "9"], ["--repeat", "2"]),
     ("dag_requests", "5. Requests per DAG run", [], []),
     ("poll_cycle", "6. Requests per poll cycle", [], ["--waits", "10,100", "--interval", "1"]),
+    (
+        "shared_listing",
+        "13. Waits and asset watchers sharing one listing",
+        [],
+        ["--waits", "10", "--cycles", "3"],
+    ),
     ("load", "7. Load", ["--seconds", "60"], ["--seconds", "5", "--clients", "50"]),
     ("cold_start", "8. Cold start of a deferred wait", ["--rounds", "3"], ["--rounds", "1"]),
     # The whole table of docs/reliability.md takes about 50 minutes: `python bench/create_budget.py`.
