@@ -35,6 +35,7 @@ from typing import Any
 from _common import BenchEmulator, Headline, Result, connection_env, emulator, finish, fmt, parser, table
 
 from botcity_provider.client import MaestroClient, TokenCache
+from botcity_provider.triggers._active import MAX_PAGE_SIZE as PAGE_SIZE
 
 WAITS_CONN = "botcity_maestro_default"
 APART_CONN = "botcity_maestro_watchers"
@@ -45,7 +46,6 @@ TICKER = "bench-ticker"
 WARM_UP_CYCLES = 3
 # The listing's margin (triggers/_changes.MARGIN) and a little: older tasks are no recent change.
 SETTLE_SECONDS = 65.0
-PAGE_SIZE = 250
 
 
 @dataclass

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from botcity_provider.client import AsyncMaestroClient, Task, TaskState
+from botcity_provider.triggers._active import MAX_PAGE_SIZE
 from botcity_provider.triggers._changes import in_order
 
 __all__ = ["FINISHED_STATES", "Changes", "list_changes"]
@@ -15,8 +16,6 @@ __all__ = ["FINISHED_STATES", "Changes", "list_changes"]
 FINISHED_STATES = (TaskState.FINISHED, TaskState.CANCELED)
 
 SORT = ("dateLastModified,desc", "id,desc")
-# As the active listing's pages, for the same reason: each page is decoded in one stretch on the loop.
-PAGE_SIZE = 250
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,12 @@ async def list_changes(
 ) -> Changes:
     """Every task (of ``states``; None: all) modified at or after ``floor``: page after page until a
     page's oldest is older (the first page when ``floor`` is None), or the pages end, or one comes out
-    of order."""
+    of order. Pages are the active listing's size, for its reason: each is decoded in one loop step."""
     listed: list[Task] = []
     number = 0
     while True:
         counted()
-        page = await client.tasks.list(states=states, days=days, page=number, size=PAGE_SIZE, sort=SORT)
+        page = await client.tasks.list(states=states, days=days, page=number, size=MAX_PAGE_SIZE, sort=SORT)
         listed.extend(page.content)
         number += 1
         ordered = in_order(listed)

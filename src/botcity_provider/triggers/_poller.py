@@ -10,8 +10,8 @@ finishes plus every active task, so it is about as long at most (longer only by 
 wait it cannot vouch for (just deferred, or its task not shown for :data:`._changes.REFRESH_SECONDS`)
 is looked at the direct way as well, as before. A listing made for the watchers serves the waits early,
 and one made for the waits serves the watchers, each then due an interval later: no request is added
-for either. Waits alone keep the direct way: with no watcher to pay
-for it, a listing of every change can cost more pages than the active tasks'.
+for either. Waits alone keep the direct way: with no watcher to pay for it, a listing of every change
+can cost more pages than the active tasks'.
 
 Whatever the server answers, each wait is looked at once per interval and never sooner
 (:mod:`._shared_poller`): an error never turns into a busy loop. A trigger registers with
@@ -103,16 +103,17 @@ class TaskPoller(ActivePoller):
             # Waits alone use a listing of changes only when it vouches for them all (else the active
             # listing would follow it) and one read would not do; a watcher needs the listing anyway.
             vouchable = all(floors[waiter] is not None for waiter in waits)
+            left = waits
             if watchers or (len(waits) > 1 and vouchable and self._watchers()):
-                waits = await self._poll_changes(client, (watchers, waits), floors, started)
-            await self._poll_direct(client, waits, started)
+                left = await self._poll_changes(client, (watchers, waits), floors, started)
+            await self._poll_direct(client, left, started)
         except RateLimitError:
             # Maestro asked us to slow down: one GET per task now would be the opposite.
             log.warning("Maestro is rate limiting task listings; skipping this poll of %d wait(s)", len(due))
             for listener in due:
                 listener.due_at = time.monotonic() + listener.interval
             return
-        await self._look_at_news(client, [waiter for waiter in due if isinstance(waiter, Waiter)])
+        await self._look_at_news(client, waits)
 
     def _floor(self, waiter: Waiter, now: float) -> datetime | None:
         return wait_floor(waiter.seen_at, waiter.shown_at, now, self._chain)
